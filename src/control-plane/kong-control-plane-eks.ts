@@ -1,0 +1,266 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { chartSecretVolumePath, chartServiceName } from '../kong/chart';
+import { controlPlaneConfig, Endpoint } from '../kong/config';
+import { KongFleetError } from '../kong/errors';
+import { deepMerge } from '../kong/merge';
+import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
+import { renderHelmValues } from '../kong/render';
+import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
+import { IKongClusterTrust } from '../core/cluster-credentials';
+import { IKongControlPlaneConnection } from '../core/control-plane-connection';
+import { KongDatabase } from '../core/kong-database';
+import { KongEksAddons } from '../core/kong-eks-addons';
+import { KongEksCluster } from '../core/kong-eks-cluster';
+import { KongEksRelease } from '../core/kong-eks-release';
+import { KongLoadBalancer } from '../core/kong-load-balancer';
+import { KongVpc } from '../core/kong-vpc';
+import { KUBERNETES_SECRET_NAMES, clusterCertificateSecretKeys, kubernetesReplicaValues, validateHostname } from '../core/kubernetes-values';
+
+/** Properties of {@link KongControlPlaneEks}. */
+export interface KongControlPlaneEksProps {
+  /** Cluster mTLS material shared with the data planes. */
+  readonly trust: IKongClusterTrust;
+  /** Route 53 zone that holds the cluster and telemetry records. */
+  readonly hostedZone: route53.IHostedZone;
+  /** DNS name data planes use for `cluster_control_plane` (the seed's `cluster_dns`), inside `hostedZone`. */
+  readonly clusterHostname: string;
+  /** DNS name data planes use for `cluster_telemetry_endpoint` (the seed's `telemetry_dns`), inside `hostedZone`. */
+  readonly telemetryHostname: string;
+
+  /**
+   * Secrets Manager secret holding the Kong Enterprise license JSON.
+   * @default - no license: Kong Gateway runs in free mode
+   */
+  readonly licenseSecret?: secretsmanager.ISecret;
+
+  /**
+   * Kong Gateway version (image tag of `kong/kong-gateway`).
+   * @default DEFAULT_KONG_VERSION
+   */
+  readonly kongVersion?: string;
+
+  /**
+   * VPC of the control plane.
+   * @default - a new VPC across two AZs with flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Access to the Kubernetes API endpoint.
+   * @default eks.EndpointAccess.PRIVATE
+   */
+  readonly endpointAccess?: eks.EndpointAccess;
+
+  /**
+   * Kong control-plane replicas (spread across AZs, with a PodDisruptionBudget).
+   * @default 2
+   */
+  readonly replicas?: number;
+
+  /**
+   * Expose the cluster and telemetry ports on an internet-facing NLB. Safe because every
+   * connection is mutually authenticated (Kong Konnect works the same way); it is what lets
+   * data planes in other VPCs, regions and accounts connect. Set to false when all data planes
+   * reach the CP's VPC privately.
+   * @default true
+   */
+  readonly clusterEndpointInternetFacing?: boolean;
+
+  /**
+   * CIDRs allowed to reach the cluster and telemetry ports.
+   * @default - anywhere when internet-facing, the VPC CIDR when internal
+   */
+  readonly dataPlaneCidrs?: string[];
+
+  /**
+   * Database instance class.
+   * @default t4g.medium
+   */
+  readonly databaseInstanceType?: ec2.InstanceType;
+
+  /**
+   * Multi-AZ database.
+   * @default true
+   */
+  readonly databaseMultiAz?: boolean;
+
+  /**
+   * Deletion protection of the database.
+   * @default true
+   */
+  readonly databaseDeletionProtection?: boolean;
+
+  /**
+   * Extra kong.conf settings (lower-case names) for the control plane.
+   * @default - none
+   */
+  readonly kongSettings?: Record<string, string>;
+}
+
+/**
+ * A Kong Gateway control plane (`role=control_plane`) on EKS, backed by RDS PostgreSQL.
+ *
+ * - EKS (aws-eks-v2) with a managed node group across ≥ 2 AZs in private subnets.
+ * - Kong's Helm chart, pinned, with the ingress controller and proxy off, migrations on.
+ * - Database password, cluster certificate and license synced from Secrets Manager at run
+ *   time (External Secrets Operator); none of them passes through the template.
+ * - Cluster (8005) and telemetry (8006) behind a TCP NLB owned by CloudFormation, bound to the
+ *   Kong Services with `TargetGroupBinding`, and Route 53 aliases for both DNS names.
+ * - Admin API and Kong Manager as ClusterIP Services only: never reachable from outside the cluster.
+ */
+export class KongControlPlaneEks extends Construct implements IKongControlPlaneConnection {
+  public readonly clusterEndpoint: Endpoint;
+  public readonly telemetryEndpoint: Endpoint;
+  public readonly trust: IKongClusterTrust;
+  public readonly kongVersion: string;
+  public readonly licenseSecret?: secretsmanager.ISecret;
+  public readonly vpc: ec2.IVpc;
+  public readonly cluster: eks.Cluster;
+  public readonly database: KongDatabase;
+  public readonly loadBalancer: KongLoadBalancer;
+  public readonly release: KongEksRelease;
+  /** The chart values, as deployed (tokens unresolved). */
+  public readonly helmValues: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: KongControlPlaneEksProps) {
+    super(scope, id);
+    const where = this.node.path;
+    this.kongVersion = props.kongVersion ?? DEFAULT_KONG_VERSION;
+    parseKongVersion(this.kongVersion, `${where}.kongVersion`);
+    validateHostname(props.clusterHostname, props.hostedZone, `${where}.clusterHostname`);
+    validateHostname(props.telemetryHostname, props.hostedZone, `${where}.telemetryHostname`);
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 2) {
+      throw new KongFleetError(`${where}.replicas`, 'a control plane needs at least 2 replicas across AZs', {
+        got: replicas,
+        expected: 'an integer ≥ 2',
+      });
+    }
+    this.trust = props.trust;
+    this.licenseSecret = props.licenseSecret;
+
+    this.vpc = props.vpc ?? new KongVpc(this, 'Vpc').vpc;
+    this.cluster = new KongEksCluster(this, 'Cluster', { vpc: this.vpc, endpointAccess: props.endpointAccess }).cluster;
+    const addons = new KongEksAddons(this, 'Addons', { cluster: this.cluster });
+
+    this.database = new KongDatabase(this, 'Database', {
+      vpc: this.vpc,
+      instanceType: props.databaseInstanceType,
+      multiAz: props.databaseMultiAz,
+      deletionProtection: props.databaseDeletionProtection,
+    });
+    this.database.allowFrom(this.cluster.clusterSecurityGroup, 'Kong control plane pods');
+
+    this.loadBalancer = new KongLoadBalancer(this, 'ClusterEndpoints', {
+      vpc: this.vpc,
+      internetFacing: props.clusterEndpointInternetFacing ?? true,
+      allowedCidrs: props.dataPlaneCidrs,
+      healthCheckPort: KONG_PORTS.status,
+      healthCheckPath: STATUS_READY_PATH,
+      // Long-lived DP websocket connections: give them time to move on a CP rollout.
+      deregistrationDelaySeconds: 60,
+      ports: [
+        { name: 'Cluster', listenerPort: KONG_PORTS.cluster, targetPort: KONG_PORTS.cluster },
+        { name: 'Telemetry', listenerPort: KONG_PORTS.clusterTelemetry, targetPort: KONG_PORTS.clusterTelemetry },
+      ],
+    });
+    for (const [name, hostname] of [
+      ['ClusterRecord', props.clusterHostname],
+      ['TelemetryRecord', props.telemetryHostname],
+    ] as const) {
+      new route53.ARecord(this, name, {
+        zone: props.hostedZone,
+        recordName: hostname,
+        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer.loadBalancer)),
+      });
+    }
+    this.clusterEndpoint = { host: props.clusterHostname, port: this.loadBalancer.listenerPorts.Cluster };
+    this.telemetryEndpoint = { host: props.telemetryHostname, port: this.loadBalancer.listenerPorts.Telemetry };
+
+    const credentials = props.trust.controlPlaneCredentials();
+    const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
+    const config = controlPlaneConfig({
+      version: this.kongVersion,
+      postgres: {
+        host: this.database.instance.dbInstanceEndpointAddress,
+        port: this.database.port,
+        database: this.database.databaseName,
+        user: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'username' },
+        password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
+        ssl: true,
+      },
+      clusterMtls: credentials.mode,
+      clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
+      clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
+      clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
+      license: props.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
+      extra: props.kongSettings,
+    }, `${where}.kong`);
+
+    const release = 'kong-cp';
+    this.helmValues = deepMerge(
+      renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
+      kubernetesReplicaValues({ release, replicas }),
+    );
+
+    this.release = new KongEksRelease(this, 'Kong', {
+      cluster: this.cluster,
+      addons,
+      namespace: 'kong',
+      release,
+      values: this.helmValues,
+      loadBalancer: this.loadBalancer,
+      targetPorts: [KONG_PORTS.cluster, KONG_PORTS.clusterTelemetry, KONG_PORTS.status],
+      secrets: [
+        {
+          name: certSecret,
+          type: 'kubernetes.io/tls',
+          source: credentials.secret,
+          sourceKey: credentials.encryptionKey,
+          keys: clusterCertificateSecretKeys(credentials.mode),
+          dependsOn: [credentials.ready],
+        },
+        {
+          name: KUBERNETES_SECRET_NAMES.postgres,
+          source: this.database.credentials,
+          sourceKey: this.database.encryptionKey,
+          keys: [
+            { secretKey: 'username', property: 'username' },
+            { secretKey: 'password', property: 'password' },
+          ],
+          dependsOn: [this.database.instance],
+        },
+        ...(props.licenseSecret
+          ? [{ name: KUBERNETES_SECRET_NAMES.license, source: props.licenseSecret, keys: [{ secretKey: 'license' }] }]
+          : []),
+      ],
+      bindings: [
+        {
+          serviceName: chartServiceName(release, 'cluster'),
+          servicePort: KONG_PORTS.cluster,
+          targetGroup: this.loadBalancer.targetGroups.Cluster,
+        },
+        {
+          serviceName: chartServiceName(release, 'clustertelemetry'),
+          servicePort: KONG_PORTS.clusterTelemetry,
+          targetGroup: this.loadBalancer.targetGroups.Telemetry,
+        },
+      ],
+    });
+
+    new CfnOutput(this, 'ClusterControlPlane', {
+      value: `${this.clusterEndpoint.host}:${this.clusterEndpoint.port}`,
+      description: 'cluster_control_plane for data planes',
+    });
+    new CfnOutput(this, 'ClusterTelemetryEndpoint', {
+      value: `${this.telemetryEndpoint.host}:${this.telemetryEndpoint.port}`,
+      description: 'cluster_telemetry_endpoint for data planes',
+    });
+  }
+}

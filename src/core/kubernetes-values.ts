@@ -1,0 +1,82 @@
+import { Token } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { KongFleetError } from '../kong/errors';
+import { SyncedKey } from './external-secrets';
+
+/** Names of the Kubernetes Secrets kong-fleet syncs into Kong's namespace. */
+export const KUBERNETES_SECRET_NAMES = {
+  clusterCertificate: 'kong-cluster-cert',
+  license: 'kong-license',
+  postgres: 'kong-postgres',
+} as const;
+
+/** Keys of the cluster-credential secret (DESIGN.md §4) mapped onto a `kubernetes.io/tls` Secret. */
+export function clusterCertificateSecretKeys(mode: 'shared' | 'pki'): SyncedKey[] {
+  const keys: SyncedKey[] = [
+    { secretKey: 'tls.crt', property: 'cert' },
+    { secretKey: 'tls.key', property: 'key' },
+  ];
+  if (mode === 'pki') keys.push({ secretKey: 'ca.crt', property: 'ca' });
+  return keys;
+}
+
+/** Scaling props of a Kong Deployment. */
+export interface KubernetesReplicaOptions {
+  /** Helm release name (the chart's fullname) — selects the pods for spreading. */
+  readonly release: string;
+  /** Fixed replica count, when not autoscaling. */
+  readonly replicas?: number;
+  /** Autoscaling bounds, when autoscaling. */
+  readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly targetCpuPercent: number };
+}
+
+/**
+ * Chart values for running Kong highly available: replicas or an HPA, a PodDisruptionBudget
+ * (the chart refuses one with a single replica, and so do we), pods spread across zones and
+ * nodes, resource requests (the HPA needs them) and a drain long enough for `kong quit`.
+ */
+export function kubernetesReplicaValues(options: KubernetesReplicaOptions): Record<string, unknown> {
+  const selector = { matchLabels: { 'app.kubernetes.io/instance': options.release } };
+  return {
+    ...(options.autoscaling
+      ? {
+          autoscaling: {
+            enabled: true,
+            minReplicas: options.autoscaling.minReplicas,
+            maxReplicas: options.autoscaling.maxReplicas,
+            metrics: [
+              {
+                type: 'Resource',
+                resource: {
+                  name: 'cpu',
+                  target: { type: 'Utilization', averageUtilization: options.autoscaling.targetCpuPercent },
+                },
+              },
+            ],
+          },
+        }
+      : { replicaCount: options.replicas }),
+    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+    ],
+    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+    terminationGracePeriodSeconds: 60,
+  };
+}
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** A DNS name for a record in `zone`: lower-case, valid, and inside the zone. */
+export function validateHostname(hostname: string, zone: route53.IHostedZone, where: string): void {
+  if (Token.isUnresolved(hostname)) return;
+  if (!DNS_NAME.test(hostname)) {
+    throw new KongFleetError(where, 'is not a DNS name', { got: hostname, expected: 'e.g. cluster.kong.example.com' });
+  }
+  if (Token.isUnresolved(zone.zoneName)) return;
+  const zoneName = zone.zoneName.replace(/\.$/, '');
+  if (!hostname.endsWith(`.${zoneName}`)) {
+    throw new KongFleetError(where, 'is outside the hosted zone', { got: hostname, expected: `a name under ${zoneName}` });
+  }
+}

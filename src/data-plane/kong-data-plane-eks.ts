@@ -1,0 +1,241 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { CfnOutput } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { chartSecretVolumePath, chartServiceName } from '../kong/chart';
+import { dataPlaneConfig } from '../kong/config';
+import { KongFleetError } from '../kong/errors';
+import { deepMerge } from '../kong/merge';
+import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
+import { renderHelmValues } from '../kong/render';
+import { checkDataPlaneCompatible, parseKongVersion } from '../kong/version';
+import { IKongControlPlaneConnection } from '../core/control-plane-connection';
+import { KongEksAddons } from '../core/kong-eks-addons';
+import { KongEksCluster } from '../core/kong-eks-cluster';
+import { KongEksRelease } from '../core/kong-eks-release';
+import { KongLoadBalancer } from '../core/kong-load-balancer';
+import { KongVpc } from '../core/kong-vpc';
+import { KUBERNETES_SECRET_NAMES, clusterCertificateSecretKeys, kubernetesReplicaValues } from '../core/kubernetes-values';
+
+/** Properties of {@link KongDataPlaneEks}. */
+export interface KongDataPlaneEksProps {
+  /** The control plane this data plane joins (endpoints, trust, version, license). */
+  readonly controlPlane: IKongControlPlaneConnection;
+
+  /**
+   * Name of the data plane in the fleet: a DNS label, used for its certificate (pki mode) and
+   * as the `dp` label in `cluster_dp_labels`.
+   * @default - the construct ID, lower-cased
+   */
+  readonly dataPlaneName?: string;
+
+  /**
+   * Kong Gateway version; same major as the CP and not a newer minor.
+   * @default - the control plane's version
+   */
+  readonly kongVersion?: string;
+
+  /**
+   * An existing EKS cluster to run on. kong-fleet installs the AWS Load Balancer Controller (if
+   * the cluster has none) and the External Secrets Operator on it.
+   * @default - a new cluster
+   */
+  readonly cluster?: eks.Cluster;
+
+  /**
+   * VPC for a new cluster (ignored with `cluster`).
+   * @default - a new VPC across two AZs with flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Access to the Kubernetes API endpoint of a new cluster.
+   * @default eks.EndpointAccess.PRIVATE
+   */
+  readonly endpointAccess?: eks.EndpointAccess;
+
+  /**
+   * Minimum Kong replicas (HorizontalPodAutoscaler), spread across AZs.
+   * @default 2
+   */
+  readonly minReplicas?: number;
+
+  /**
+   * Maximum Kong replicas.
+   * @default 10
+   */
+  readonly maxReplicas?: number;
+
+  /**
+   * Average CPU utilisation the autoscaler keeps, in percent of the request.
+   * @default 70
+   */
+  readonly targetCpuPercent?: number;
+
+  /**
+   * Put the proxy NLB in public subnets.
+   * @default false
+   */
+  readonly proxyInternetFacing?: boolean;
+
+  /**
+   * CIDRs allowed to reach the proxy.
+   * @default - anywhere when internet-facing, the VPC CIDR when internal
+   */
+  readonly proxyAllowedCidrs?: string[];
+
+  /**
+   * Extra `cluster_dp_labels` (the `dp` label with the data plane name is always set).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+
+  /**
+   * Extra kong.conf settings (lower-case names) for the data plane.
+   * @default - none
+   */
+  readonly kongSettings?: Record<string, string>;
+}
+
+/**
+ * A Kong Gateway data plane (`role=data_plane`, `database=off`) on EKS that joins a control
+ * plane over mTLS: Kong's Helm chart with the CP's cluster and telemetry endpoints, certificate
+ * and license synced from Secrets Manager, readiness on `/status/ready`, an autoscaler with at
+ * least 2 replicas spread across AZs, a PodDisruptionBudget, and the proxy (80/443 → 8000/8443)
+ * behind a CloudFormation-owned TCP NLB.
+ */
+export class KongDataPlaneEks extends Construct {
+  public readonly dataPlaneName: string;
+  public readonly kongVersion: string;
+  public readonly cluster: eks.Cluster;
+  public readonly proxyLoadBalancer: KongLoadBalancer;
+  public readonly release: KongEksRelease;
+  /** `cluster_control_plane` this data plane uses. */
+  public readonly clusterControlPlane: string;
+  /** `cluster_telemetry_endpoint` this data plane uses. */
+  public readonly clusterTelemetryEndpoint: string;
+  /** The chart values, as deployed. */
+  public readonly helmValues: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: KongDataPlaneEksProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const cp = props.controlPlane;
+    this.dataPlaneName = props.dataPlaneName ?? id.toLowerCase();
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.dataPlaneName)) {
+      throw new KongFleetError(`${where}.dataPlaneName`, 'is not a DNS label', {
+        got: this.dataPlaneName,
+        expected: 'lower-case letters, digits and hyphens, at most 63',
+      });
+    }
+    this.kongVersion = props.kongVersion ?? cp.kongVersion;
+    parseKongVersion(this.kongVersion, `${where}.kongVersion`);
+    checkDataPlaneCompatible(this.kongVersion, cp.kongVersion, `${where}.kongVersion`);
+    const minReplicas = props.minReplicas ?? 2;
+    const maxReplicas = props.maxReplicas ?? 10;
+    const targetCpuPercent = props.targetCpuPercent ?? 70;
+    if (!Number.isInteger(minReplicas) || minReplicas < 2) {
+      throw new KongFleetError(`${where}.minReplicas`, 'a data plane needs at least 2 replicas across AZs', {
+        got: minReplicas,
+        expected: 'an integer ≥ 2',
+      });
+    }
+    if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas) {
+      throw new KongFleetError(`${where}.maxReplicas`, 'must be at least minReplicas', {
+        got: maxReplicas,
+        expected: `an integer ≥ ${minReplicas}`,
+      });
+    }
+    if (!Number.isInteger(targetCpuPercent) || targetCpuPercent < 10 || targetCpuPercent > 95) {
+      throw new KongFleetError(`${where}.targetCpuPercent`, 'is out of range', {
+        got: targetCpuPercent,
+        expected: 'an integer 10-95',
+      });
+    }
+
+    this.cluster =
+      props.cluster ??
+      new KongEksCluster(this, 'Cluster', {
+        vpc: props.vpc ?? new KongVpc(this, 'Vpc').vpc,
+        endpointAccess: props.endpointAccess,
+      }).cluster;
+    const addons = new KongEksAddons(this, 'Addons', { cluster: this.cluster });
+
+    this.proxyLoadBalancer = new KongLoadBalancer(this, 'Proxy', {
+      vpc: this.cluster.vpc,
+      internetFacing: props.proxyInternetFacing ?? false,
+      allowedCidrs: props.proxyAllowedCidrs,
+      healthCheckPort: KONG_PORTS.status,
+      healthCheckPath: STATUS_READY_PATH,
+      ports: [
+        { name: 'Http', listenerPort: 80, targetPort: KONG_PORTS.proxyHttp },
+        { name: 'Https', listenerPort: 443, targetPort: KONG_PORTS.proxyHttps },
+      ],
+    });
+
+    const credentials = cp.trust.dataPlaneCredentials(this.dataPlaneName);
+    const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
+    const config = dataPlaneConfig({
+      version: this.kongVersion,
+      clusterControlPlane: cp.clusterEndpoint,
+      clusterTelemetryEndpoint: cp.telemetryEndpoint,
+      clusterMtls: credentials.mode,
+      clusterServerName: credentials.serverName,
+      clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
+      clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
+      clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
+      clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
+      license: cp.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
+      dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },
+      extra: props.kongSettings,
+    }, `${where}.kong`);
+    this.clusterControlPlane = `${cp.clusterEndpoint.host}:${cp.clusterEndpoint.port}`;
+    this.clusterTelemetryEndpoint = `${cp.telemetryEndpoint.host}:${cp.telemetryEndpoint.port}`;
+
+    const release = 'kong-dp';
+    this.helmValues = deepMerge(
+      renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
+      kubernetesReplicaValues({ release, autoscaling: { minReplicas, maxReplicas, targetCpuPercent } }),
+    );
+
+    this.release = new KongEksRelease(this, 'Kong', {
+      cluster: this.cluster,
+      addons,
+      namespace: 'kong',
+      release,
+      values: this.helmValues,
+      loadBalancer: this.proxyLoadBalancer,
+      targetPorts: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status],
+      secrets: [
+        {
+          name: certSecret,
+          type: 'kubernetes.io/tls',
+          source: credentials.secret,
+          sourceKey: credentials.encryptionKey,
+          keys: clusterCertificateSecretKeys(credentials.mode),
+          dependsOn: [credentials.ready],
+        },
+        ...(cp.licenseSecret
+          ? [{ name: KUBERNETES_SECRET_NAMES.license, source: cp.licenseSecret, keys: [{ secretKey: 'license' }] }]
+          : []),
+      ],
+      bindings: [
+        {
+          serviceName: chartServiceName(release, 'proxy'),
+          servicePort: 80,
+          targetGroup: this.proxyLoadBalancer.targetGroups.Http,
+        },
+        {
+          serviceName: chartServiceName(release, 'proxy'),
+          servicePort: 443,
+          targetGroup: this.proxyLoadBalancer.targetGroups.Https,
+        },
+      ],
+    });
+
+    new CfnOutput(this, 'ProxyEndpoint', {
+      value: this.proxyLoadBalancer.loadBalancer.loadBalancerDnsName,
+      description: `Kong proxy of data plane ${this.dataPlaneName}`,
+    });
+  }
+}

@@ -1,0 +1,23 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildSeedApp } from '../../examples/seed-app';
+import { unitTestApp } from '../support/synth';
+
+function nagged(app: App): App {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+test('the seed app has no unacknowledged cdk-nag AwsSolutions findings', () => {
+  const app = nagged(unitTestApp());
+  buildSeedApp(app);
+  expect(() => app.synth()).not.toThrow();
+});
+
+test('an unacknowledged finding fails synthesis (so the check above can fail)', () => {
+  const app = nagged(unitTestApp());
+  const stack = new Stack(app, 'Bad');
+  new sqs.Queue(stack, 'PlainQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+  expect(() => app.synth()).toThrow(/AwsSolutions-SQS3/);
+});
