@@ -1,0 +1,91 @@
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CLUSTER_SECRET_KEYS } from '../../kong/certificate-profile';
+import { KongFleetError } from '../../kong/errors';
+import { WHERE } from './properties';
+import type { ClusterCredentials } from './types';
+
+/**
+ * A Secrets Manager client configured from the environment only: region from `AWS_REGION`,
+ * endpoint override from `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` (SDK v3 reads
+ * both by itself), credentials from the Lambda role.
+ */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({});
+}
+
+/** Writes the credentials as a new AWSCURRENT version of the secret; returns its version id. */
+export async function putClusterCredentials(
+  client: SecretsManagerClient,
+  secretArn: string,
+  credentials: ClusterCredentials,
+): Promise<string> {
+  const value: Record<string, string> = {
+    [CLUSTER_SECRET_KEYS.cert]: credentials.cert,
+    [CLUSTER_SECRET_KEYS.key]: credentials.key,
+  };
+  if (credentials.ca !== undefined) value[CLUSTER_SECRET_KEYS.ca] = credentials.ca;
+  const out = await client.send(
+    new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(value) }),
+  );
+  if (!out.VersionId) {
+    throw new KongFleetError(`${WHERE}.SecretArn`, 'Secrets Manager returned no version id', { got: secretArn });
+  }
+  return out.VersionId;
+}
+
+export interface StoredCredentials {
+  readonly credentials: ClusterCredentials;
+  readonly versionId: string;
+}
+
+/**
+ * Reads the AWSCURRENT credentials of the secret; `undefined` when the secret has no value yet.
+ * A value that is not the cluster credentials JSON is an error whose message never contains the
+ * value itself.
+ */
+export async function getClusterCredentials(
+  client: SecretsManagerClient,
+  secretArn: string,
+): Promise<StoredCredentials | undefined> {
+  let out;
+  try {
+    out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  } catch (error) {
+    // Also thrown when the secret exists but has no AWSCURRENT value; a missing secret fails
+    // again, with the SDK's own message, when the handler writes a new value.
+    if (error instanceof ResourceNotFoundException || (error as Error)?.name === 'ResourceNotFoundException') {
+      return undefined;
+    }
+    throw error;
+  }
+  const malformed = (problem: string) =>
+    new KongFleetError(`${WHERE}.SecretArn`, `${problem}; set a new Generation to replace it`, {
+      got: secretArn,
+      expected: `a JSON object with string "${CLUSTER_SECRET_KEYS.cert}" and "${CLUSTER_SECRET_KEYS.key}" members`,
+    });
+  if (out.SecretString === undefined) throw malformed('the secret value is not a string');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(out.SecretString);
+  } catch {
+    // Deliberately drop the parser's message: it quotes part of the secret value.
+    throw malformed('the secret value is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw malformed('the secret value is not a JSON object');
+  const record = parsed as Record<string, unknown>;
+  const cert = record[CLUSTER_SECRET_KEYS.cert];
+  const key = record[CLUSTER_SECRET_KEYS.key];
+  const ca = record[CLUSTER_SECRET_KEYS.ca];
+  if (typeof cert !== 'string' || typeof key !== 'string' || (ca !== undefined && typeof ca !== 'string')) {
+    throw malformed('the secret value lacks the cluster credentials');
+  }
+  return {
+    credentials: ca === undefined ? { cert, key } : { cert, key, ca },
+    versionId: out.VersionId ?? '',
+  };
+}
