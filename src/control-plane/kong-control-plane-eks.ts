@@ -147,7 +147,7 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
 
     this.vpc = props.vpc ?? new KongVpc(this, 'Vpc').vpc;
     this.cluster = new KongEksCluster(this, 'Cluster', { vpc: this.vpc, endpointAccess: props.endpointAccess }).cluster;
-    const addons = new KongEksAddons(this, 'Addons', { cluster: this.cluster });
+    const addons = KongEksAddons.of(this.cluster);
 
     this.database = new KongDatabase(this, 'Database', {
       vpc: this.vpc,

@@ -20,6 +20,17 @@ export interface KongEksAddonsProps {
  *   from Secrets Manager at run time.
  */
 export class KongEksAddons extends Construct {
+  /**
+   * The add-ons of `cluster`, installed once however many Kong releases share the cluster
+   * (two data planes on one cluster must not install the operators twice).
+   */
+  public static of(cluster: eks.Cluster): KongEksAddons {
+    const existing = cluster.node.tryFindChild(KongEksAddons.ID);
+    return existing instanceof KongEksAddons ? existing : new KongEksAddons(cluster, KongEksAddons.ID, { cluster });
+  }
+
+  private static readonly ID = 'KongAddons';
+
   public readonly externalSecrets: ExternalSecretsOperator;
   /** Depend on this before creating `TargetGroupBinding` objects. */
   public readonly loadBalancerController: IDependable;

@@ -55,7 +55,7 @@ export class KongEksRelease extends Construct {
       manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: props.namespace } }],
     });
     const synced = props.secrets.map((s) =>
-      props.addons.externalSecrets.syncSecret(`${this.node.id}-${s.name}`, {
+      props.addons.externalSecrets.syncSecret(`${props.namespace}-${s.name}`, {
         ...s,
         namespace: props.namespace,
         dependsOn: [namespace, ...(s.dependsOn ?? [])],

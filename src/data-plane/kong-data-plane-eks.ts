@@ -159,7 +159,7 @@ export class KongDataPlaneEks extends Construct {
         vpc: props.vpc ?? new KongVpc(this, 'Vpc').vpc,
         endpointAccess: props.endpointAccess,
       }).cluster;
-    const addons = new KongEksAddons(this, 'Addons', { cluster: this.cluster });
+    const addons = KongEksAddons.of(this.cluster);
 
     this.proxyLoadBalancer = new KongLoadBalancer(this, 'Proxy', {
       vpc: this.cluster.vpc,
@@ -201,7 +201,8 @@ export class KongDataPlaneEks extends Construct {
     this.release = new KongEksRelease(this, 'Kong', {
       cluster: this.cluster,
       addons,
-      namespace: 'kong',
+      // One namespace per data plane, so several can share a cluster.
+      namespace: `kong-${this.dataPlaneName}`,
       release,
       values: this.helmValues,
       loadBalancer: this.proxyLoadBalancer,

@@ -1,0 +1,712 @@
+import { ClusterMtlsMode, KONG_SHARED_SERVER_NAME } from './certificate-profile';
+import { KongFleetError } from './errors';
+import { isPlainObject } from './merge';
+import { formatHostPort, isDnsName, isIpLiteral, isUnresolvedToken, isValidPort } from './net';
+import { KONG_PORTS } from './ports';
+import { DEFAULT_KONG_VERSION, parseKongVersion } from './version';
+
+/** A value Kong reads that is secret: resolved by each runtime (k8s secretKeyRef, ECS secret, file fetched at boot). */
+export interface SecretRef {
+  /** Name of the secret in the runtime's store (Kubernetes Secret, Secrets Manager secret). */
+  readonly secretName: string;
+  /** Key inside the secret (JSON key, Kubernetes data key). */
+  readonly key: string;
+}
+
+/** A setting's value: literal text, or a reference to a secret. */
+export type KongValue = string | SecretRef;
+
+export function isSecretRef(v: unknown): v is SecretRef {
+  return isPlainObject(v) && typeof v.secretName === 'string' && typeof v.key === 'string';
+}
+
+/** Shorthand for a SecretRef. */
+export function secretRef(secretName: string, key: string): SecretRef {
+  return { secretName, key };
+}
+
+/** One entry of a `*_listen` setting. */
+export interface ListenAddress {
+  /**
+   * IPv4 or IPv6 literal to bind.
+   * @default '0.0.0.0'
+   */
+  readonly address?: string;
+  readonly port: number;
+  /** @default false */
+  readonly ssl?: boolean;
+  /** @default false */
+  readonly http2?: boolean;
+  /** Further nginx listen flags Kong accepts: `proxy_protocol`, `reuseport`, `backlog=16384`, `deferred`, `bind`, `ipv6only=on|off`, `so_keepalive=…`. */
+  readonly parameters?: string[];
+}
+
+/** A host and port a data plane connects to. */
+export interface Endpoint {
+  /** DNS name or IP address, without scheme, port or path. */
+  readonly host: string;
+  readonly port: number;
+}
+
+export function endpoint(host: string, port: number): Endpoint {
+  return { host, port };
+}
+
+export interface PostgresSettings {
+  readonly host: string;
+  /** @default 5432 */
+  readonly port?: number;
+  /** @default 'kong' */
+  readonly database?: string;
+  readonly user: KongValue;
+  /** Required unless `extra.pg_iam_auth` is `on` (RDS IAM authentication, Enterprise 3.3+). */
+  readonly password?: KongValue;
+  /** TLS to the database (`pg_ssl` + `pg_ssl_required`). @default true */
+  readonly ssl?: boolean;
+  /** Verify the server certificate; needs the CA in `lua_ssl_trusted_certificate`. @default false */
+  readonly sslVerify?: boolean;
+}
+
+export type KongRole = 'control_plane' | 'data_plane';
+export type KongDatabaseMode = 'postgres' | 'off';
+
+export interface KongHybridConfig {
+  readonly role: KongRole;
+  /** Kong Gateway version, validated with parseKongVersion. */
+  readonly version: string;
+  readonly database: KongDatabaseMode;
+  /** Required iff database === 'postgres'. */
+  readonly postgres?: PostgresSettings;
+  readonly clusterMtls: ClusterMtlsMode;
+  /** Path, PEM text (or base64 PEM), or SecretRef. */
+  readonly clusterCert: KongValue;
+  readonly clusterCertKey: KongValue;
+  /** Required for pki. */
+  readonly clusterCaCert?: KongValue;
+  /** CP only; required on CP. */
+  readonly clusterListen?: ListenAddress;
+  /** CP only; required on CP (Enterprise). */
+  readonly clusterTelemetryListen?: ListenAddress;
+  /** DP only; required on DP. */
+  readonly clusterControlPlane?: Endpoint;
+  /** DP only; required on DP. */
+  readonly clusterTelemetryEndpoint?: Endpoint;
+  /** DP only. */
+  readonly clusterServerName?: string;
+  /** DP only. */
+  readonly clusterTelemetryServerName?: string;
+  /** DP only; CP renders proxy_listen=off. */
+  readonly proxyListen?: ListenAddress[];
+  /** CP only; DP renders admin_listen=off. */
+  readonly adminListen?: ListenAddress[];
+  /** CP only (Kong Manager); DP renders admin_gui_listen=off. */
+  readonly adminGuiListen?: ListenAddress[];
+  /** Both. */
+  readonly statusListen?: ListenAddress;
+  /** Enterprise license JSON (normally a SecretRef). Passed as env KONG_LICENSE_DATA, not kong.conf. */
+  readonly license?: KongValue;
+  /** DP only → cluster_dp_labels "k:v,k2:v2". */
+  readonly dpLabels?: Record<string, string>;
+  /** Free-form kong.conf settings (lower-case names). */
+  readonly extra?: Record<string, KongValue>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+// ---------------------------------------------------------------------------------------------
+
+interface CommonConfigProps {
+  /** Kong Gateway version. @default DEFAULT_KONG_VERSION */
+  readonly version?: string;
+  /** @default 'shared' (Kong's default) */
+  readonly clusterMtls?: ClusterMtlsMode;
+  /** Cluster certificate: path, PEM text (or base64 PEM), or SecretRef. */
+  readonly clusterCert: KongValue;
+  readonly clusterCertKey: KongValue;
+  /** CA that issued the cluster certificates. @default none — required when clusterMtls is 'pki' */
+  readonly clusterCaCert?: KongValue;
+  /** @default 0.0.0.0:8100 */
+  readonly statusListen?: ListenAddress;
+  /** Enterprise license JSON. @default none — Kong runs in free mode */
+  readonly license?: KongValue;
+  /** Further kong.conf settings (lower-case names). @default none */
+  readonly extra?: Record<string, KongValue>;
+}
+
+export interface ControlPlaneConfigProps extends CommonConfigProps {
+  readonly postgres: PostgresSettings;
+  /** @default 0.0.0.0:8005 */
+  readonly clusterListen?: ListenAddress;
+  /** @default 0.0.0.0:8006 */
+  readonly clusterTelemetryListen?: ListenAddress;
+  /** @default [0.0.0.0:8444 ssl http2] */
+  readonly adminListen?: ListenAddress[];
+  /** Kong Manager; `[]` turns it off. @default [0.0.0.0:8445 ssl] */
+  readonly adminGuiListen?: ListenAddress[];
+}
+
+export interface DataPlaneConfigProps extends CommonConfigProps {
+  /** Where the CP's cluster listener is reached (Kong's default port: 8005). */
+  readonly clusterControlPlane: Endpoint;
+  /** @default the clusterControlPlane host on port 8006 */
+  readonly clusterTelemetryEndpoint?: Endpoint;
+  /** pki only: SNI sent to the CP; must match a CN/SAN of the CP certificate. @default Kong uses the clusterControlPlane host */
+  readonly clusterServerName?: string;
+  /** pki only: SNI sent to the telemetry endpoint. @default Kong uses the clusterTelemetryEndpoint host */
+  readonly clusterTelemetryServerName?: string;
+  /** @default [0.0.0.0:8000, 0.0.0.0:8443 ssl http2] */
+  readonly proxyListen?: ListenAddress[];
+  /** @default none */
+  readonly dpLabels?: Record<string, string>;
+}
+
+/** A control plane configuration with Kong's and this library's defaults filled in; validated. */
+export function controlPlaneConfig(props: ControlPlaneConfigProps, where = 'controlPlane'): KongHybridConfig {
+  const config: KongHybridConfig = withoutUndefined({
+    role: 'control_plane',
+    version: props.version ?? DEFAULT_KONG_VERSION,
+    database: 'postgres',
+    postgres: props.postgres,
+    clusterMtls: props.clusterMtls ?? 'shared',
+    clusterCert: props.clusterCert,
+    clusterCertKey: props.clusterCertKey,
+    clusterCaCert: props.clusterCaCert,
+    clusterListen: props.clusterListen ?? { address: '0.0.0.0', port: KONG_PORTS.cluster },
+    clusterTelemetryListen: props.clusterTelemetryListen ?? { address: '0.0.0.0', port: KONG_PORTS.clusterTelemetry },
+    adminListen: props.adminListen ?? [{ address: '0.0.0.0', port: KONG_PORTS.adminHttps, ssl: true, http2: true }],
+    adminGuiListen: props.adminGuiListen ?? [{ address: '0.0.0.0', port: KONG_PORTS.managerHttps, ssl: true }],
+    statusListen: props.statusListen ?? { address: '0.0.0.0', port: KONG_PORTS.status },
+    license: props.license,
+    extra: props.extra,
+  });
+  validateKongConfig(config, where);
+  return config;
+}
+
+/** A data plane configuration with Kong's and this library's defaults filled in; validated. */
+export function dataPlaneConfig(props: DataPlaneConfigProps, where = 'dataPlane'): KongHybridConfig {
+  const cp = props.clusterControlPlane;
+  const config: KongHybridConfig = withoutUndefined({
+    role: 'data_plane',
+    version: props.version ?? DEFAULT_KONG_VERSION,
+    database: 'off',
+    clusterMtls: props.clusterMtls ?? 'shared',
+    clusterCert: props.clusterCert,
+    clusterCertKey: props.clusterCertKey,
+    clusterCaCert: props.clusterCaCert,
+    clusterControlPlane: cp,
+    clusterTelemetryEndpoint:
+      props.clusterTelemetryEndpoint ?? (cp ? { host: cp.host, port: KONG_PORTS.clusterTelemetry } : undefined),
+    clusterServerName: props.clusterServerName,
+    clusterTelemetryServerName: props.clusterTelemetryServerName,
+    proxyListen: props.proxyListen ?? [
+      { address: '0.0.0.0', port: KONG_PORTS.proxyHttp },
+      { address: '0.0.0.0', port: KONG_PORTS.proxyHttps, ssl: true, http2: true },
+    ],
+    statusListen: props.statusListen ?? { address: '0.0.0.0', port: KONG_PORTS.status },
+    license: props.license,
+    dpLabels: props.dpLabels,
+    extra: props.extra,
+  });
+  validateKongConfig(config, where);
+  return config;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+/** kong.conf settings the model renders itself; `extra` must not set them. */
+export const MODEL_OWNED_SETTINGS: ReadonlySet<string> = new Set([
+  'role',
+  'database',
+  'pg_host',
+  'pg_port',
+  'pg_database',
+  'pg_user',
+  'pg_password',
+  'pg_ssl',
+  'pg_ssl_required',
+  'pg_ssl_verify',
+  'cluster_mtls',
+  'cluster_cert',
+  'cluster_cert_key',
+  'cluster_ca_cert',
+  'cluster_listen',
+  'cluster_telemetry_listen',
+  'cluster_control_plane',
+  'cluster_telemetry_endpoint',
+  'cluster_server_name',
+  'cluster_telemetry_server_name',
+  'cluster_dp_labels',
+  'proxy_listen',
+  'admin_listen',
+  'admin_gui_listen',
+  'status_listen',
+  // Not kong.conf properties but KONG_* env names the license is passed through.
+  'license_data',
+  'license_path',
+]);
+
+const CP_ONLY_FIELDS = [
+  'postgres',
+  'clusterListen',
+  'clusterTelemetryListen',
+  'adminListen',
+  'adminGuiListen',
+] as const;
+const DP_ONLY_FIELDS = [
+  'clusterControlPlane',
+  'clusterTelemetryEndpoint',
+  'clusterServerName',
+  'clusterTelemetryServerName',
+  'proxyListen',
+  'dpLabels',
+] as const;
+
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  'role',
+  'version',
+  'database',
+  'postgres',
+  'clusterMtls',
+  'clusterCert',
+  'clusterCertKey',
+  'clusterCaCert',
+  ...CP_ONLY_FIELDS,
+  ...DP_ONLY_FIELDS,
+  'statusListen',
+  'license',
+  'extra',
+]);
+
+const SETTING_NAME = /^[a-z][a-z0-9_]*$/;
+// Kong's labels (conf_loader/parse.lua, AIP-129), matched case-insensitively there too.
+const LABEL_PATTERN = /^[a-z0-9](?:[\w.:-]*[a-z0-9])?$/i;
+const LABEL_RESERVED_PREFIX = /^(kong|konnect|insomnia|mesh|kic)/i;
+const LABEL_MAX_LENGTH = 63;
+const LABEL_MAX_COUNT = 10;
+// Listen flags Kong accepts for http listeners (conf_loader/listeners.lua), besides ssl/http2.
+const LISTEN_PARAMETER =
+  /^(proxy_protocol|deferred|bind|reuseport|backlog=\d+|ipv6only=(on|off)|so_keepalive=(on|off|\w*:\w*:\d*))$/;
+
+/** Throws a KongFleetError naming the field (`${where}.field`) for the first rule the config breaks. */
+export function validateKongConfig(config: KongHybridConfig, where = 'kong'): void {
+  const at = (field: string) => `${where}.${field}`;
+  if (!isPlainObject(config)) {
+    throw new KongFleetError(where, 'Kong configuration must be an object', { got: config });
+  }
+  const role = config.role;
+  if (role !== 'control_plane' && role !== 'data_plane') {
+    throw new KongFleetError(at('role'), 'unknown hybrid-mode role', {
+      got: role,
+      expected: "'control_plane' or 'data_plane'",
+    });
+  }
+  const isCp = role === 'control_plane';
+  for (const field of Object.keys(config)) {
+    if (!KNOWN_FIELDS.has(field)) {
+      throw new KongFleetError(at(field), 'unknown field', { got: field, expected: [...KNOWN_FIELDS].join(', ') });
+    }
+  }
+  parseKongVersion(config.version, at('version'));
+
+  const database = config.database;
+  if (database !== 'postgres' && database !== 'off') {
+    throw new KongFleetError(at('database'), 'unknown database', { got: database, expected: "'postgres' or 'off'" });
+  }
+  if (isCp && database === 'off') {
+    throw new KongFleetError(
+      at('database'),
+      'a control plane needs a database (Kong refuses in-memory storage on a CP)',
+      {
+        got: database,
+        expected: "'postgres'",
+      },
+    );
+  }
+  if (!isCp && database !== 'off') {
+    throw new KongFleetError(at('database'), 'a data plane runs without a database (Kong: only in-memory storage)', {
+      got: database,
+      expected: "'off'",
+    });
+  }
+
+  for (const field of isCp ? DP_ONLY_FIELDS : CP_ONLY_FIELDS) {
+    if (config[field] !== undefined) {
+      const [owner, other] = isCp ? ['data planes', 'control plane'] : ['control planes', 'data plane'];
+      throw new KongFleetError(at(field), `applies to ${owner} only; remove it from this ${other}`, {
+        got: config[field],
+      });
+    }
+  }
+
+  if (database === 'postgres') {
+    if (config.postgres === undefined) {
+      throw new KongFleetError(at('postgres'), "required when database is 'postgres'", {
+        got: undefined,
+        expected: 'PostgresSettings with host, user and password',
+      });
+    }
+    checkPostgres(config.postgres, at('postgres'), config.extra);
+  }
+
+  const mtls = config.clusterMtls;
+  if (mtls !== 'shared' && mtls !== 'pki') {
+    throw new KongFleetError(at('clusterMtls'), 'unknown cluster mTLS mode', {
+      got: mtls,
+      expected: "'shared' or 'pki'",
+    });
+  }
+  checkValue(config.clusterCert, at('clusterCert'), 'a certificate path, PEM text or SecretRef');
+  checkValue(config.clusterCertKey, at('clusterCertKey'), 'a key path, PEM text or SecretRef');
+  if (config.clusterCaCert !== undefined) {
+    checkValue(config.clusterCaCert, at('clusterCaCert'), 'a CA certificate path, PEM text or SecretRef');
+  } else if (mtls === 'pki') {
+    throw new KongFleetError(
+      at('clusterCaCert'),
+      "required when clusterMtls is 'pki' (peers are verified against it)",
+      {
+        got: undefined,
+        expected: 'a CA certificate path, PEM text or SecretRef',
+      },
+    );
+  }
+
+  const listeners: Array<[string, ListenAddress]> = [];
+  if (isCp) {
+    listeners.push([at('clusterListen'), requireListen(config.clusterListen, at('clusterListen'), 'cluster_listen')]);
+    listeners.push([
+      at('clusterTelemetryListen'),
+      requireListen(config.clusterTelemetryListen, at('clusterTelemetryListen'), 'cluster_telemetry_listen'),
+    ]);
+    listeners.push(...listenList(config.adminListen, at('adminListen'), true));
+    listeners.push(...listenList(config.adminGuiListen, at('adminGuiListen'), false));
+  } else {
+    listeners.push(...listenList(config.proxyListen, at('proxyListen'), true));
+    checkEndpoint(config.clusterControlPlane, at('clusterControlPlane'));
+    checkEndpoint(config.clusterTelemetryEndpoint, at('clusterTelemetryEndpoint'));
+    checkServerName(config.clusterServerName, at('clusterServerName'), mtls);
+    checkServerName(config.clusterTelemetryServerName, at('clusterTelemetryServerName'), mtls);
+    if (config.dpLabels !== undefined) checkLabels(config.dpLabels, at('dpLabels'));
+  }
+  if (config.statusListen !== undefined) {
+    checkListen(config.statusListen, at('statusListen'));
+    listeners.push([at('statusListen'), config.statusListen]);
+  }
+  checkPortClashes(listeners);
+
+  if (config.license !== undefined) {
+    checkValue(config.license, at('license'), 'the license JSON or a SecretRef to it');
+  }
+  if (config.extra !== undefined) checkExtra(config.extra, at('extra'));
+}
+
+function checkPostgres(pg: PostgresSettings, where: string, extra: Record<string, KongValue> | undefined): void {
+  if (!isPlainObject(pg)) throw new KongFleetError(where, 'must be an object', { got: pg });
+  checkHost(pg.host, `${where}.host`);
+  if (pg.port !== undefined) checkPort(pg.port, `${where}.port`);
+  const dbName = pg.database;
+  if (
+    dbName !== undefined &&
+    !(typeof dbName === 'string' && (isUnresolvedToken(dbName) || /^[A-Za-z_][A-Za-z0-9_$]*$/.test(dbName)))
+  ) {
+    throw new KongFleetError(`${where}.database`, 'not a PostgreSQL database name', {
+      got: pg.database,
+      expected: 'letters, digits, _ and $, not starting with a digit',
+    });
+  }
+  checkValue(pg.user, `${where}.user`, 'a user name or SecretRef');
+  const iamAuth = extra?.pg_iam_auth === 'on';
+  if (pg.password !== undefined) {
+    checkValue(pg.password, `${where}.password`, 'a password SecretRef (or text)');
+  } else if (!iamAuth) {
+    throw new KongFleetError(`${where}.password`, "required unless extra.pg_iam_auth is 'on'", {
+      got: undefined,
+      expected: 'a SecretRef to the database password',
+    });
+  }
+  if (iamAuth && pg.ssl === false) {
+    throw new KongFleetError(`${where}.ssl`, 'RDS IAM authentication (pg_iam_auth) needs TLS to the database', {
+      got: false,
+      expected: 'true',
+    });
+  }
+}
+
+function checkValue(value: unknown, where: string, expected: string): void {
+  if (isSecretRef(value)) {
+    if (value.secretName.trim() === '') {
+      throw new KongFleetError(`${where}.secretName`, 'empty secret name', {
+        got: value.secretName,
+        expected: 'a name',
+      });
+    }
+    if (value.key.trim() === '') {
+      throw new KongFleetError(`${where}.key`, 'empty secret key', { got: value.key, expected: 'a key' });
+    }
+    return;
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new KongFleetError(where, 'missing or empty value', { got: value, expected });
+  }
+}
+
+function checkPort(port: unknown, where: string): void {
+  if (!isValidPort(port)) {
+    throw new KongFleetError(where, 'not a TCP port', { got: port, expected: 'an integer from 1 to 65535' });
+  }
+}
+
+function requireListen(listen: ListenAddress | undefined, where: string, setting: string): ListenAddress {
+  if (listen === undefined) {
+    throw new KongFleetError(where, `a control plane needs ${setting}`, {
+      got: undefined,
+      expected: 'a ListenAddress such as { port: 8005 }',
+    });
+  }
+  checkListen(listen, where);
+  return listen;
+}
+
+function listenList(
+  list: ListenAddress[] | undefined,
+  where: string,
+  required: boolean,
+): Array<[string, ListenAddress]> {
+  if (list === undefined || (Array.isArray(list) && list.length === 0)) {
+    if (!required) return [];
+    throw new KongFleetError(where, 'at least one listener is required for this role (Kong refuses "off" here)', {
+      got: list,
+      expected: 'a non-empty list of ListenAddress',
+    });
+  }
+  if (!Array.isArray(list)) throw new KongFleetError(where, 'must be a list', { got: list });
+  return list.map((listen, i) => {
+    checkListen(listen, `${where}[${i}]`);
+    return [`${where}[${i}]`, listen];
+  });
+}
+
+function checkListen(listen: ListenAddress, where: string): void {
+  if (!isPlainObject(listen)) throw new KongFleetError(where, 'must be a ListenAddress object', { got: listen });
+  checkPort(listen.port, `${where}.port`);
+  const address = listen.address;
+  if (address !== undefined && !(typeof address === 'string' && (isUnresolvedToken(address) || isIpLiteral(address)))) {
+    throw new KongFleetError(`${where}.address`, 'not an IP address to bind', {
+      got: address,
+      expected: "an IPv4/IPv6 literal such as '0.0.0.0', '127.0.0.1' or '::'",
+    });
+  }
+  const seen = new Set<string>();
+  (listen.parameters ?? []).forEach((parameter, i) => {
+    const path = `${where}.parameters[${i}]`;
+    if (parameter === 'ssl' || parameter === 'http2') {
+      throw new KongFleetError(path, `use the typed flag ${parameter}: true instead`, { got: parameter });
+    }
+    if (typeof parameter !== 'string' || !LISTEN_PARAMETER.test(parameter)) {
+      throw new KongFleetError(path, 'not a listen flag Kong accepts', {
+        got: parameter,
+        expected: 'proxy_protocol, deferred, bind, reuseport, backlog=<n>, ipv6only=on|off or so_keepalive=…',
+      });
+    }
+    if (seen.has(parameter)) throw new KongFleetError(path, 'duplicate listen flag', { got: parameter });
+    seen.add(parameter);
+  });
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
+
+function checkPortClashes(listeners: Array<[string, ListenAddress]>): void {
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [path, a] = listeners[i];
+      const [otherPath, b] = listeners[j];
+      const addrA = a.address ?? '0.0.0.0';
+      const addrB = b.address ?? '0.0.0.0';
+      const overlap = addrA === addrB || WILDCARDS.has(addrA) || WILDCARDS.has(addrB);
+      if (a.port === b.port && overlap) {
+        throw new KongFleetError(`${path}.port`, `port already used by ${otherPath} on this node`, {
+          got: a.port,
+          expected: 'a distinct port per listener',
+        });
+      }
+    }
+  }
+}
+
+function checkHost(host: unknown, where: string): void {
+  const expected = 'a DNS name or IP address such as cp.example.com (no scheme, port or path)';
+  if (typeof host !== 'string' || host === '') throw new KongFleetError(where, 'missing host', { got: host, expected });
+  if (isUnresolvedToken(host)) return;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
+    throw new KongFleetError(where, 'host must not include a scheme', { got: host, expected });
+  }
+  if (host.includes('/')) throw new KongFleetError(where, 'host must not include a path', { got: host, expected });
+  if (isIpLiteral(host)) return;
+  if (/:\d+$/.test(host)) {
+    throw new KongFleetError(where, 'host must not include a port; give it in port', { got: host, expected });
+  }
+  if (!isDnsName(host)) throw new KongFleetError(where, 'not a valid host name', { got: host, expected });
+}
+
+function checkEndpoint(ep: Endpoint | undefined, where: string): void {
+  if (ep === undefined) {
+    throw new KongFleetError(where, 'a data plane needs this endpoint of the control plane', {
+      got: undefined,
+      expected: "an Endpoint such as endpoint('cp.example.com', 8005)",
+    });
+  }
+  if (!isPlainObject(ep)) throw new KongFleetError(where, 'must be an Endpoint { host, port }', { got: ep });
+  checkHost(ep.host, `${where}.host`);
+  checkPort(ep.port, `${where}.port`);
+}
+
+function checkServerName(name: string | undefined, where: string, mtls: ClusterMtlsMode): void {
+  if (name === undefined) return;
+  if (typeof name === 'string' && isUnresolvedToken(name)) return;
+  if (mtls === 'shared') {
+    if (name !== KONG_SHARED_SERVER_NAME) {
+      throw new KongFleetError(
+        where,
+        `in shared mode Kong ignores this and always sends SNI ${KONG_SHARED_SERVER_NAME}; use clusterMtls 'pki' to send a server name`,
+        { got: name, expected: `nothing, or '${KONG_SHARED_SERVER_NAME}'` },
+      );
+    }
+    return;
+  }
+  if (typeof name !== 'string' || isIpLiteral(name) || !isDnsName(name)) {
+    throw new KongFleetError(where, 'not a TLS server name', {
+      got: name,
+      expected: 'a DNS name matching a CN/SAN of the control plane certificate',
+    });
+  }
+}
+
+function checkLabels(labels: Record<string, string>, where: string): void {
+  if (!isPlainObject(labels)) throw new KongFleetError(where, 'must be an object of key: value', { got: labels });
+  const entries = Object.entries(labels);
+  if (entries.length > LABEL_MAX_COUNT) {
+    throw new KongFleetError(where, 'too many data plane labels', {
+      got: entries.length,
+      expected: `at most ${LABEL_MAX_COUNT}`,
+    });
+  }
+  const rule = `1–${LABEL_MAX_LENGTH} characters: letters, digits, '_', '.', '-' and ':' inside, starting and ending with a letter or digit`;
+  for (const [key, value] of entries) {
+    const path = `${where}.${key}`;
+    if (
+      key.length === 0 ||
+      key.length > LABEL_MAX_LENGTH ||
+      key.includes(':') ||
+      !LABEL_PATTERN.test(key) ||
+      LABEL_RESERVED_PREFIX.test(key)
+    ) {
+      throw new KongFleetError(path, 'invalid data plane label key', {
+        got: key,
+        expected: `${rule.replace(" and ':'", '')}; not starting with kong, konnect, insomnia, mesh or kic`,
+      });
+    }
+    if (typeof value === 'string' && isUnresolvedToken(value)) continue;
+    if (typeof value !== 'string' || value.length > LABEL_MAX_LENGTH || !LABEL_PATTERN.test(value)) {
+      throw new KongFleetError(path, 'invalid data plane label value', { got: value, expected: rule });
+    }
+  }
+}
+
+function checkExtra(extra: Record<string, KongValue>, where: string): void {
+  if (!isPlainObject(extra)) throw new KongFleetError(where, 'must be an object of setting: value', { got: extra });
+  for (const [name, value] of Object.entries(extra)) {
+    const path = `${where}.${name}`;
+    if (!SETTING_NAME.test(name)) {
+      throw new KongFleetError(path, 'not a kong.conf setting name', {
+        got: name,
+        expected: 'a lower-case kong.conf name such as nginx_worker_processes',
+      });
+    }
+    if (MODEL_OWNED_SETTINGS.has(name)) {
+      throw new KongFleetError(path, 'this setting is owned by the typed configuration; use its field instead', {
+        got: name,
+        expected: 'a setting the model does not render',
+      });
+    }
+    if (!isSecretRef(value) && typeof value !== 'string') {
+      throw new KongFleetError(path, 'value must be a string or a SecretRef', { got: value });
+    }
+    if (isSecretRef(value)) checkValue(value, path, 'a SecretRef');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+/** Kong's `*_listen` syntax: `0.0.0.0:8443 ssl http2 reuseport`. */
+export function renderListen(listen: ListenAddress): string {
+  const flags = [listen.ssl ? 'ssl' : '', listen.http2 ? 'http2' : '', ...(listen.parameters ?? [])].filter(Boolean);
+  return [formatHostPort(listen.address ?? '0.0.0.0', listen.port), ...flags].join(' ');
+}
+
+/** A comma-separated listen list, or `off` when empty. */
+export function renderListenList(list: readonly ListenAddress[] | undefined): string {
+  return list && list.length > 0 ? list.map(renderListen).join(', ') : 'off';
+}
+
+const onOff = (flag: boolean): string => (flag ? 'on' : 'off');
+
+/**
+ * The configuration as kong.conf settings (lower-case names, stable order). The license is not
+ * a kong.conf property (Kong reads env KONG_LICENSE_DATA) and is left out; renderers add it.
+ */
+export function toKongSettings(config: KongHybridConfig, where = 'kong'): Map<string, KongValue> {
+  validateKongConfig(config, where);
+  const s = new Map<string, KongValue>();
+  const isCp = config.role === 'control_plane';
+  s.set('role', config.role);
+  s.set('database', config.database);
+  const pg = config.postgres;
+  if (pg) {
+    const ssl = pg.ssl ?? true;
+    s.set('pg_host', pg.host);
+    s.set('pg_port', String(pg.port ?? 5432));
+    s.set('pg_database', pg.database ?? 'kong');
+    s.set('pg_user', pg.user);
+    if (pg.password !== undefined) s.set('pg_password', pg.password);
+    s.set('pg_ssl', onOff(ssl));
+    if (ssl) s.set('pg_ssl_required', 'on');
+    s.set('pg_ssl_verify', onOff(pg.sslVerify ?? false));
+  }
+  s.set('cluster_mtls', config.clusterMtls);
+  s.set('cluster_cert', config.clusterCert);
+  s.set('cluster_cert_key', config.clusterCertKey);
+  if (config.clusterCaCert !== undefined) s.set('cluster_ca_cert', config.clusterCaCert);
+  if (isCp) {
+    s.set('cluster_listen', renderListen(config.clusterListen!));
+    s.set('cluster_telemetry_listen', renderListen(config.clusterTelemetryListen!));
+  } else {
+    const cp = config.clusterControlPlane!;
+    const tp = config.clusterTelemetryEndpoint!;
+    s.set('cluster_control_plane', formatHostPort(cp.host, cp.port));
+    s.set('cluster_telemetry_endpoint', formatHostPort(tp.host, tp.port));
+    if (config.clusterServerName !== undefined) s.set('cluster_server_name', config.clusterServerName);
+    if (config.clusterTelemetryServerName !== undefined) {
+      s.set('cluster_telemetry_server_name', config.clusterTelemetryServerName);
+    }
+    const labels = Object.entries(config.dpLabels ?? {});
+    if (labels.length > 0) s.set('cluster_dp_labels', labels.map(([k, v]) => `${k}:${v}`).join(','));
+  }
+  s.set('proxy_listen', isCp ? 'off' : renderListenList(config.proxyListen));
+  s.set('admin_listen', isCp ? renderListenList(config.adminListen) : 'off');
+  s.set('admin_gui_listen', isCp ? renderListenList(config.adminGuiListen) : 'off');
+  if (config.statusListen !== undefined) s.set('status_listen', renderListen(config.statusListen));
+  const extra = config.extra ?? {};
+  for (const name of Object.keys(extra).sort()) s.set(name, extra[name]);
+  return s;
+}
+
+/** kong.conf settings that accept a file path (besides PEM text), so a secret can be a mounted file. */
+export const PATH_SETTINGS: ReadonlySet<string> = new Set(['cluster_cert', 'cluster_cert_key', 'cluster_ca_cert']);
