@@ -8,4 +8,5 @@ module.exports = {
   // Synthesizing EKS apps is CPU-heavy; two workers match the CI machine's two cores.
   maxWorkers: 2,
   testTimeout: 120000,
+  setupFiles: ['<rootDir>/test/support/jest-setup.ts'],
 };

@@ -30,6 +30,11 @@ export interface SeedApp {
 }
 
 export function buildSeedApp(app: App = new App()): SeedApp {
+  // The data-plane stack imports the control plane's endpoints and trust secret. Strong
+  // references keep CloudFormation from deleting what a data plane still uses.
+  if (app.node.tryGetContext('@aws-cdk/core:defaultCrossStackReferences') === undefined) {
+    app.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
+  }
   const cpStack = new Stack(app, 'KongCpEks', {
     description: 'Kong Gateway control plane on EKS with RDS PostgreSQL (kong-fleet)',
   });

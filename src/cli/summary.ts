@@ -44,7 +44,9 @@ export function formatSummary(summary: AssemblySummary, elapsedMs: number): stri
   const nameWidth = Math.max(5, ...summary.stacks.map((s) => s.name.length));
   lines.push(`${'stack'.padEnd(nameWidth)}  resources  template`);
   for (const s of summary.stacks) {
-    lines.push(`${s.name.padEnd(nameWidth)}  ${String(s.resources).padStart(9)}  ${formatBytes(s.templateBytes).padStart(8)}`);
+    lines.push(
+      `${s.name.padEnd(nameWidth)}  ${String(s.resources).padStart(9)}  ${formatBytes(s.templateBytes).padStart(8)}`,
+    );
   }
   lines.push('');
   for (const dp of summary.dataPlanes) {

@@ -20,7 +20,12 @@ import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
-import { KUBERNETES_SECRET_NAMES, clusterCertificateSecretKeys, kubernetesReplicaValues, validateHostname } from '../core/kubernetes-values';
+import {
+  KUBERNETES_SECRET_NAMES,
+  clusterCertificateSecretKeys,
+  kubernetesReplicaValues,
+  validateHostname,
+} from '../core/kubernetes-values';
 
 /** Properties of {@link KongControlPlaneEks}. */
 export interface KongControlPlaneEksProps {
@@ -185,23 +190,26 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
 
     const credentials = props.trust.controlPlaneCredentials();
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
-    const config = controlPlaneConfig({
-      version: this.kongVersion,
-      postgres: {
-        host: this.database.instance.dbInstanceEndpointAddress,
-        port: this.database.port,
-        database: this.database.databaseName,
-        user: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'username' },
-        password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
-        ssl: true,
+    const config = controlPlaneConfig(
+      {
+        version: this.kongVersion,
+        postgres: {
+          host: this.database.instance.dbInstanceEndpointAddress,
+          port: this.database.port,
+          database: this.database.databaseName,
+          user: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'username' },
+          password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
+          ssl: true,
+        },
+        clusterMtls: credentials.mode,
+        clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
+        clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
+        clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
+        license: props.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
+        extra: props.kongSettings,
       },
-      clusterMtls: credentials.mode,
-      clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
-      clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
-      clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
-      license: props.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
-      extra: props.kongSettings,
-    }, `${where}.kong`);
+      `${where}.kong`,
+    );
 
     const release = 'kong-cp';
     this.helmValues = deepMerge(

@@ -34,7 +34,12 @@ export function frameworkFunctionFindings(scope: IConstruct): string[] {
       const policy = {
         'Fn::If': [
           stack.getLogicalId(c),
-          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly']] },
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly'],
+            ],
+          },
           { Ref: 'AWS::NoValue' },
         ],
       };

@@ -94,7 +94,8 @@ export class KongDatabase extends Construct {
       });
     }
     this.encryptionKey =
-      props.encryptionKey ?? createEncryptionKey(this, 'Key', 'Encrypts the Kong control-plane database and its credentials');
+      props.encryptionKey ??
+      createEncryptionKey(this, 'Key', 'Encrypts the Kong control-plane database and its credentials');
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: `Kong control-plane database ${this.node.path}`,
@@ -132,8 +133,16 @@ export class KongDatabase extends Construct {
       publiclyAccessible: false,
     });
     this.credentials = this.instance.secret!;
-    acknowledgeNag(this, 'SMG4', 'Kong reads pg_password at start; rotating it under running nodes breaks their connections. Rotate by rolling the control plane, or use pg_iam_auth (Kong 3.3+), which needs no password');
-    acknowledgeNag(this, 'RDS11', 'Kong and every PostgreSQL client expect 5432; the database is reachable only from the control plane security group, so a non-default port adds no protection');
+    acknowledgeNag(
+      this,
+      'SMG4',
+      'Kong reads pg_password at start; rotating it under running nodes breaks their connections. Rotate by rolling the control plane, or use pg_iam_auth (Kong 3.3+), which needs no password',
+    );
+    acknowledgeNag(
+      this,
+      'RDS11',
+      'Kong and every PostgreSQL client expect 5432; the database is reachable only from the control plane security group, so a non-default port adds no protection',
+    );
   }
 
   /** Lets `peer` (the control plane's nodes, tasks or instances) connect to PostgreSQL. */

@@ -39,7 +39,10 @@ export class KongEksAddons extends Construct {
     super(scope, id);
     this.loadBalancerController =
       props.cluster.albController ??
-      new eks.AlbController(this, 'LoadBalancerController', { cluster: props.cluster, version: ALB_CONTROLLER_VERSION });
+      new eks.AlbController(this, 'LoadBalancerController', {
+        cluster: props.cluster,
+        version: ALB_CONTROLLER_VERSION,
+      });
     acknowledgeNag(
       this,
       'IAM5',

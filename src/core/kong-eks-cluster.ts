@@ -80,7 +80,8 @@ export class KongEksCluster extends Construct {
       });
     }
     const secretsEncryptionKey =
-      props.secretsEncryptionKey ?? createEncryptionKey(this, 'SecretsKey', 'Encrypts Kubernetes Secrets of a Kong cluster');
+      props.secretsEncryptionKey ??
+      createEncryptionKey(this, 'SecretsKey', 'Encrypts Kubernetes Secrets of a Kong cluster');
 
     this.cluster = new eks.Cluster(this, 'Resource', {
       version: KUBERNETES_VERSION,

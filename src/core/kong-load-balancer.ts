@@ -102,7 +102,11 @@ export class KongLoadBalancer extends Construct {
       }
     }
     for (const p of props.ports) {
-      this.securityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(p.targetPort), `${p.name} to Kong`);
+      this.securityGroup.addEgressRule(
+        ec2.Peer.ipv4(props.vpc.vpcCidrBlock),
+        ec2.Port.tcp(p.targetPort),
+        `${p.name} to Kong`,
+      );
     }
     this.securityGroup.addEgressRule(
       ec2.Peer.ipv4(props.vpc.vpcCidrBlock),
@@ -133,7 +137,9 @@ export class KongLoadBalancer extends Construct {
         principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
         actions: ['s3:PutObject'],
         resources: [this.accessLogBucket.arnForObjects(`${prefix}/AWSLogs/${Aws.ACCOUNT_ID}/*`)],
-        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        conditions: {
+          StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
       }),
     );
     this.accessLogBucket.addToResourcePolicy(
@@ -149,7 +155,11 @@ export class KongLoadBalancer extends Construct {
     this.loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
     this.loadBalancer.node.addDependency(this.accessLogBucket.policy!);
 
-    acknowledgeNag(this.accessLogBucket, 'S1', 'this bucket is itself the access-log destination of the load balancer; logging it to another bucket would recurse');
+    acknowledgeNag(
+      this.accessLogBucket,
+      'S1',
+      'this bucket is itself the access-log destination of the load balancer; logging it to another bucket would recurse',
+    );
     if (this.internetFacing || allowedCidrs.some((c) => c === '0.0.0.0/0' || Token.isUnresolved(c))) {
       acknowledgeNag(
         this.securityGroup,

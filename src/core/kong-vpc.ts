@@ -58,7 +58,8 @@ export class KongVpc extends Construct {
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
       ],
     });
-    const key = props.encryptionKey ?? createEncryptionKey(this, 'FlowLogKey', 'Encrypts the VPC flow logs of a Kong plane');
+    const key =
+      props.encryptionKey ?? createEncryptionKey(this, 'FlowLogKey', 'Encrypts the VPC flow logs of a Kong plane');
     const logGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,

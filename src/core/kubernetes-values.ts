@@ -27,7 +27,11 @@ export interface KubernetesReplicaOptions {
   /** Fixed replica count, when not autoscaling. */
   readonly replicas?: number;
   /** Autoscaling bounds, when autoscaling. */
-  readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly targetCpuPercent: number };
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCpuPercent: number;
+  };
 }
 
 /**
@@ -58,8 +62,18 @@ export function kubernetesReplicaValues(options: KubernetesReplicaOptions): Reco
       : { replicaCount: options.replicas }),
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
     topologySpreadConstraints: [
-      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector },
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: selector,
+      },
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: selector,
+      },
     ],
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
     terminationGracePeriodSeconds: 60,
@@ -77,6 +91,9 @@ export function validateHostname(hostname: string, zone: route53.IHostedZone, wh
   if (Token.isUnresolved(zone.zoneName)) return;
   const zoneName = zone.zoneName.replace(/\.$/, '');
   if (!hostname.endsWith(`.${zoneName}`)) {
-    throw new KongFleetError(where, 'is outside the hosted zone', { got: hostname, expected: `a name under ${zoneName}` });
+    throw new KongFleetError(where, 'is outside the hosted zone', {
+      got: hostname,
+      expected: `a name under ${zoneName}`,
+    });
   }
 }

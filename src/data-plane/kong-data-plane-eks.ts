@@ -15,7 +15,11 @@ import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
-import { KUBERNETES_SECRET_NAMES, clusterCertificateSecretKeys, kubernetesReplicaValues } from '../core/kubernetes-values';
+import {
+  KUBERNETES_SECRET_NAMES,
+  clusterCertificateSecretKeys,
+  kubernetesReplicaValues,
+} from '../core/kubernetes-values';
 
 /** Properties of {@link KongDataPlaneEks}. */
 export interface KongDataPlaneEksProps {
@@ -175,20 +179,23 @@ export class KongDataPlaneEks extends Construct {
 
     const credentials = cp.trust.dataPlaneCredentials(this.dataPlaneName);
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
-    const config = dataPlaneConfig({
-      version: this.kongVersion,
-      clusterControlPlane: cp.clusterEndpoint,
-      clusterTelemetryEndpoint: cp.telemetryEndpoint,
-      clusterMtls: credentials.mode,
-      clusterServerName: credentials.serverName,
-      clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
-      clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
-      clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
-      clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
-      license: cp.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
-      dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },
-      extra: props.kongSettings,
-    }, `${where}.kong`);
+    const config = dataPlaneConfig(
+      {
+        version: this.kongVersion,
+        clusterControlPlane: cp.clusterEndpoint,
+        clusterTelemetryEndpoint: cp.telemetryEndpoint,
+        clusterMtls: credentials.mode,
+        clusterServerName: credentials.serverName,
+        clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
+        clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
+        clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
+        clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
+        license: cp.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
+        dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },
+        extra: props.kongSettings,
+      },
+      `${where}.kong`,
+    );
     this.clusterControlPlane = `${cp.clusterEndpoint.host}:${cp.clusterEndpoint.port}`;
     this.clusterTelemetryEndpoint = `${cp.telemetryEndpoint.host}:${cp.telemetryEndpoint.port}`;
 

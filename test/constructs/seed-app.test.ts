@@ -6,7 +6,7 @@ import { helmValues, seedApp } from '../support/synth';
 const { seed, cp, dp } = seedApp();
 
 describe('KongCpEks (control plane on EKS)', () => {
-  test('stack names are the seed\'s', () => {
+  test("stack names are the seed's", () => {
     expect(seed.cpStack.stackName).toBe('KongCpEks');
     expect(seed.dpStack.stackName).toBe('KongDpEks');
   });

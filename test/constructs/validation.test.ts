@@ -172,7 +172,10 @@ describe('KongDataPlaneEks validation', () => {
 describe('building blocks', () => {
   test('KongDatabase refuses backups switched off', () => {
     const { stack, vpc } = fixture();
-    expectKongError(() => new KongDatabase(stack, 'Db', { vpc, backupRetentionDays: 0 }), /Test\/Db\.backupRetentionDays/);
+    expectKongError(
+      () => new KongDatabase(stack, 'Db', { vpc, backupRetentionDays: 0 }),
+      /Test\/Db\.backupRetentionDays/,
+    );
   });
 
   test('KongLoadBalancer refuses a port out of range', () => {
@@ -198,7 +201,9 @@ describe('building blocks', () => {
     const { stack } = fixture();
     new KongClusterTrust(stack, 'Trust', { generation: '7' });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }),
+    });
     template.hasResourceProperties('Custom::KongClusterCertificate', {
       Mode: 'shared',
       CommonName: 'kong_clustering',
