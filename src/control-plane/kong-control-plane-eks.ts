@@ -5,7 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { chartSecretVolumePath, chartServiceName } from '../kong/chart';
+import { chartServiceName } from '../kong/chart';
 import { controlPlaneConfig, Endpoint } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
@@ -22,7 +22,9 @@ import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 import {
   KUBERNETES_SECRET_NAMES,
-  clusterCertificateSecretKeys,
+  planeSecretSyncs,
+  mountedClusterTrustSettings,
+  syncedLicenseSetting,
   kubernetesReplicaValues,
   validateHostname,
 } from '../core/kubernetes-values';
@@ -40,7 +42,7 @@ export interface KongControlPlaneEksProps {
 
   /**
    * Secrets Manager secret holding the Kong Enterprise license JSON.
-   * @default - no license: Kong Gateway runs in free mode
+   * @default - no license: syncedLicenseSetting(props.licenseSecret),
    */
   readonly licenseSecret?: secretsmanager.ISecret;
 
@@ -201,11 +203,8 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
           password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
           ssl: true,
         },
-        clusterMtls: credentials.mode,
-        clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
-        clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
-        clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
-        license: props.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
+        ...mountedClusterTrustSettings(credentials),
+        license: syncedLicenseSetting(props.licenseSecret),
         extra: props.kongSettings,
       },
       `${where}.kong`,
@@ -226,14 +225,7 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
       loadBalancer: this.loadBalancer,
       targetPorts: [KONG_PORTS.cluster, KONG_PORTS.clusterTelemetry, KONG_PORTS.status],
       secrets: [
-        {
-          name: certSecret,
-          type: 'kubernetes.io/tls',
-          source: credentials.secret,
-          sourceKey: credentials.encryptionKey,
-          keys: clusterCertificateSecretKeys(credentials.mode),
-          dependsOn: [credentials.ready],
-        },
+        ...planeSecretSyncs(credentials, props.licenseSecret),
         {
           name: KUBERNETES_SECRET_NAMES.postgres,
           source: this.database.credentials,
@@ -244,9 +236,6 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
           ],
           dependsOn: [this.database.instance],
         },
-        ...(props.licenseSecret
-          ? [{ name: KUBERNETES_SECRET_NAMES.license, source: props.licenseSecret, keys: [{ secretKey: 'license' }] }]
-          : []),
       ],
       bindings: [
         {

@@ -1,7 +1,11 @@
 import { Token } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { KongFleetError } from '../kong/errors';
-import { SyncedKey } from './external-secrets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { chartSecretVolumePath } from '../kong/chart';
+import { SecretRef } from '../kong/config';
+import { ClusterCredentials } from './cluster-credentials';
+import { SyncedKey, SyncSecretOptions } from './external-secrets';
 
 /** Names of the Kubernetes Secrets kong-fleet syncs into Kong's namespace. */
 export const KUBERNETES_SECRET_NAMES = {
@@ -18,6 +22,42 @@ export function clusterCertificateSecretKeys(mode: 'shared' | 'pki'): SyncedKey[
   ];
   if (mode === 'pki') keys.push({ secretKey: 'ca.crt', property: 'ca' });
   return keys;
+}
+
+/** The model's cluster-trust fields for a plane whose credentials are mounted by the chart. */
+export function mountedClusterTrustSettings(credentials: ClusterCredentials) {
+  const secret = KUBERNETES_SECRET_NAMES.clusterCertificate;
+  return {
+    clusterMtls: credentials.mode,
+    clusterCert: chartSecretVolumePath(secret, 'tls.crt'),
+    clusterCertKey: chartSecretVolumePath(secret, 'tls.key'),
+    clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(secret, 'ca.crt') : undefined,
+  };
+}
+
+/** The `license` setting when a license secret is synced. */
+export function syncedLicenseSetting(licenseSecret?: secretsmanager.ISecret): SecretRef | undefined {
+  return licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined;
+}
+
+/** The Kubernetes Secrets every Kong plane on EKS needs: its cluster certificate and, if any, the license. */
+export function planeSecretSyncs(
+  credentials: ClusterCredentials,
+  licenseSecret?: secretsmanager.ISecret,
+): Omit<SyncSecretOptions, 'namespace'>[] {
+  return [
+    {
+      name: KUBERNETES_SECRET_NAMES.clusterCertificate,
+      type: 'kubernetes.io/tls',
+      source: credentials.secret,
+      sourceKey: credentials.encryptionKey,
+      keys: clusterCertificateSecretKeys(credentials.mode),
+      dependsOn: [credentials.ready],
+    },
+    ...(licenseSecret
+      ? [{ name: KUBERNETES_SECRET_NAMES.license, source: licenseSecret, keys: [{ secretKey: 'license' }] }]
+      : []),
+  ];
 }
 
 /** Scaling props of a Kong Deployment. */

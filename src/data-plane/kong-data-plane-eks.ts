@@ -2,7 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { chartSecretVolumePath, chartServiceName } from '../kong/chart';
+import { chartServiceName } from '../kong/chart';
 import { dataPlaneConfig } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
@@ -17,7 +17,9 @@ import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 import {
   KUBERNETES_SECRET_NAMES,
-  clusterCertificateSecretKeys,
+  planeSecretSyncs,
+  mountedClusterTrustSettings,
+  syncedLicenseSetting,
   kubernetesReplicaValues,
 } from '../core/kubernetes-values';
 
@@ -184,13 +186,10 @@ export class KongDataPlaneEks extends Construct {
         version: this.kongVersion,
         clusterControlPlane: cp.clusterEndpoint,
         clusterTelemetryEndpoint: cp.telemetryEndpoint,
-        clusterMtls: credentials.mode,
+        ...mountedClusterTrustSettings(credentials),
         clusterServerName: credentials.serverName,
         clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
-        clusterCert: chartSecretVolumePath(certSecret, 'tls.crt'),
-        clusterCertKey: chartSecretVolumePath(certSecret, 'tls.key'),
-        clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(certSecret, 'ca.crt') : undefined,
-        license: cp.licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined,
+        license: syncedLicenseSetting(cp.licenseSecret),
         dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },
         extra: props.kongSettings,
       },
@@ -214,19 +213,7 @@ export class KongDataPlaneEks extends Construct {
       values: this.helmValues,
       loadBalancer: this.proxyLoadBalancer,
       targetPorts: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status],
-      secrets: [
-        {
-          name: certSecret,
-          type: 'kubernetes.io/tls',
-          source: credentials.secret,
-          sourceKey: credentials.encryptionKey,
-          keys: clusterCertificateSecretKeys(credentials.mode),
-          dependsOn: [credentials.ready],
-        },
-        ...(cp.licenseSecret
-          ? [{ name: KUBERNETES_SECRET_NAMES.license, source: cp.licenseSecret, keys: [{ secretKey: 'license' }] }]
-          : []),
-      ],
+      secrets: planeSecretSyncs(credentials, cp.licenseSecret),
       bindings: [
         {
           serviceName: chartServiceName(release, 'proxy'),
