@@ -5,6 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
   KongClusterTrust,
   KongControlPlaneEks,
+  KongControlPlaneEksProps,
   KongDataPlaneEks,
   KongDatabase,
   KongFleetError,
@@ -34,6 +35,17 @@ function connection(stack: Stack, kongVersion: string): IKongControlPlaneConnect
   };
 }
 
+/** A control plane in the fixture stack; `overrides` replace the valid defaults. */
+function controlPlane(f: ReturnType<typeof fixture>, overrides: Partial<KongControlPlaneEksProps> = {}) {
+  return new KongControlPlaneEks(f.stack, 'Cp', {
+    trust: new KongClusterTrust(f.stack, 'Trust'),
+    hostedZone: f.zone,
+    clusterHostname: 'cluster.kong.example.com',
+    telemetryHostname: 'telemetry.kong.example.com',
+    ...overrides,
+  });
+}
+
 function expectKongError(fn: () => unknown, pattern: RegExp): void {
   let caught: unknown;
   try {
@@ -47,57 +59,25 @@ function expectKongError(fn: () => unknown, pattern: RegExp): void {
 
 describe('KongControlPlaneEks validation', () => {
   test('a cluster hostname outside the hosted zone is rejected with the construct path', () => {
-    const { stack, zone } = fixture();
     expectKongError(
-      () =>
-        new KongControlPlaneEks(stack, 'Cp', {
-          trust: new KongClusterTrust(stack, 'Trust'),
-          hostedZone: zone,
-          clusterHostname: 'cluster.other.example.org',
-          telemetryHostname: 'telemetry.kong.example.com',
-        }),
+      () => controlPlane(fixture(), { clusterHostname: 'cluster.other.example.org' }),
       /^Test\/Cp\.clusterHostname: is outside the hosted zone \(got "cluster\.other\.example\.org"; expected a name under kong\.example\.com\)/,
     );
   });
 
   test('a malformed Kong version is rejected', () => {
-    const { stack, zone } = fixture();
-    expectKongError(
-      () =>
-        new KongControlPlaneEks(stack, 'Cp', {
-          trust: new KongClusterTrust(stack, 'Trust'),
-          hostedZone: zone,
-          clusterHostname: 'cluster.kong.example.com',
-          telemetryHostname: 'telemetry.kong.example.com',
-          kongVersion: 'latest',
-        }),
-      /Test\/Cp\.kongVersion.*latest/,
-    );
+    expectKongError(() => controlPlane(fixture(), { kongVersion: 'latest' }), /Test\/Cp\.kongVersion.*latest/);
   });
 
   test('one replica is refused', () => {
-    const { stack, zone } = fixture();
-    expectKongError(
-      () =>
-        new KongControlPlaneEks(stack, 'Cp', {
-          trust: new KongClusterTrust(stack, 'Trust'),
-          hostedZone: zone,
-          clusterHostname: 'cluster.kong.example.com',
-          telemetryHostname: 'telemetry.kong.example.com',
-          replicas: 1,
-        }),
-      /Test\/Cp\.replicas: .*got 1/,
-    );
+    expectKongError(() => controlPlane(fixture(), { replicas: 1 }), /Test\/Cp\.replicas: .*got 1/);
   });
 
   test('an internal cluster endpoint admits only the given CIDRs', () => {
-    const { stack, zone, vpc } = fixture();
-    new KongControlPlaneEks(stack, 'Cp', {
-      trust: new KongClusterTrust(stack, 'Trust'),
-      hostedZone: zone,
-      vpc,
-      clusterHostname: 'cluster.kong.example.com',
-      telemetryHostname: 'telemetry.kong.example.com',
+    const f = fixture();
+    const { stack } = f;
+    controlPlane(f, {
+      vpc: f.vpc,
       clusterEndpointInternetFacing: false,
       dataPlaneCidrs: ['10.20.0.0/16'],
       databaseMultiAz: false,
