@@ -4,6 +4,7 @@ import { KongFleetError } from '../kong/errors';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { chartSecretVolumePath } from '../kong/chart';
 import { SecretRef } from '../kong/config';
+import { isDnsName } from '../kong/net';
 import { ClusterCredentials } from './cluster-credentials';
 import { SyncedKey, SyncSecretOptions } from './external-secrets';
 
@@ -120,12 +121,11 @@ export function kubernetesReplicaValues(options: KubernetesReplicaOptions): Reco
   };
 }
 
-const DNS_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
-
 /** A DNS name for a record in `zone`: lower-case, valid, and inside the zone. */
 export function validateHostname(hostname: string, zone: route53.IHostedZone, where: string): void {
   if (Token.isUnresolved(hostname)) return;
-  if (!DNS_NAME.test(hostname)) {
+  // A record name: lower-case (Route 53 stores it so) with at least two labels.
+  if (hostname !== hostname.toLowerCase() || !hostname.includes('.') || !isDnsName(hostname)) {
     throw new KongFleetError(where, 'is not a DNS name', { got: hostname, expected: 'e.g. cluster.kong.example.com' });
   }
   if (Token.isUnresolved(zone.zoneName)) return;

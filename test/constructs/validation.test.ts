@@ -65,6 +65,13 @@ describe('KongControlPlaneEks validation', () => {
     );
   });
 
+  test('a cluster hostname that is not a lower-case DNS name is rejected', () => {
+    expectKongError(
+      () => controlPlane(fixture(), { clusterHostname: 'Cluster_1.kong.example.com' }),
+      /^Test\/Cp\.clusterHostname: is not a DNS name \(got "Cluster_1\.kong\.example\.com"/,
+    );
+  });
+
   test('a malformed Kong version is rejected', () => {
     expectKongError(() => controlPlane(fixture(), { kongVersion: 'latest' }), /Test\/Cp\.kongVersion.*latest/);
   });
