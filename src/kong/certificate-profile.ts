@@ -74,3 +74,79 @@ export function validateValidityDays(days: unknown, where: string): number {
   }
   return value;
 }
+
+/** Which side of the cluster connection a pki-mode certificate authenticates. */
+export type ClusterCertificateRole = 'control-plane' | 'data-plane';
+
+/** Extended key usages Kong checks in pki mode (DESIGN.md §3): the CP serves, DPs are clients. */
+export const PKI_EXTENDED_KEY_USAGE: Readonly<Record<ClusterCertificateRole, 'serverAuth' | 'clientAuth'>> =
+  Object.freeze({ 'control-plane': 'serverAuth', 'data-plane': 'clientAuth' });
+
+/**
+ * kong-fleet's pki-mode profile: leaf keys are EC P-384 like gen_cert's; leaves live one year and
+ * are re-issued automatically; the CA it creates lives ten years. Kong verifies DP chains to
+ * depth 4, so at most two intermediates may sit between a leaf and the root.
+ */
+export const KONG_PKI_PROFILE = Object.freeze({
+  curve: 'P-384' as ClusterKeyCurve,
+  validityDays: 365,
+  certificateAuthorityValidityYears: 10,
+  verifyDepth: 4,
+});
+
+/** Days before expiry at which rotation re-issues (pki) or regenerates (shared) a certificate. */
+export const DEFAULT_ROTATE_BEFORE_DAYS = 30;
+
+/** Days before expiry at which the expiry alarm fires: rotation has failed for about two weeks. */
+export const DEFAULT_EXPIRY_ALARM_DAYS = 14;
+
+/**
+ * Shared mode has one digest for the whole fleet, so planes must switch pairs together. Rotation
+ * stages the next pair in the shared secret and sets a switch time this many minutes later,
+ * rounded up to a quarter hour; every plane's checker runs on the same quarter-hour schedule and
+ * switches at the first run at or after it.
+ */
+export const SHARED_SWITCH_DELAY_MINUTES = 60;
+
+/** Minutes between two runs of a certificate checker (EventBridge `cron(0/15 * * * ? *)`). */
+export const CERTIFICATE_CHECK_INTERVAL_MINUTES = 15;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Validates `rotateBeforeDays` against the certificate's validity: an integer of at least 1 and
+ * below the validity (else every check would rotate). Accepts digit strings like
+ * {@link validateValidityDays}.
+ */
+export function validateRotateBeforeDays(days: unknown, validityDays: number, where: string): number {
+  const expected = `an integer from 1 to ${validityDays - 1} (days before expiry, below the validity)`;
+  let value: number;
+  if (typeof days === 'number') value = days;
+  else if (typeof days === 'string' && /^[0-9]{1,6}$/.test(days)) value = Number(days);
+  else throw new KongFleetError(where, 'rotation lead time is not a whole number of days', { got: days, expected });
+  if (!Number.isInteger(value) || value < 1 || value >= validityDays) {
+    throw new KongFleetError(where, 'rotation lead time is out of range', { got: days, expected });
+  }
+  return value;
+}
+
+/** Days from `now` until `notAfter` (fractional; negative once expired). */
+export function daysToExpiry(notAfter: Date, now: Date): number {
+  return (notAfter.getTime() - now.getTime()) / DAY_MS;
+}
+
+/** True when a certificate expiring at `notAfter` is due for rotation at `now`. */
+export function rotationDue(notAfter: Date, now: Date, rotateBeforeDays: number): boolean {
+  return daysToExpiry(notAfter, now) <= rotateBeforeDays;
+}
+
+/**
+ * The time at which planes switch to a staged shared pair: `now` plus
+ * {@link SHARED_SWITCH_DELAY_MINUTES}, rounded up to the next quarter hour (UTC), so that every
+ * plane's quarter-hourly checker reaches it in the same run.
+ */
+export function sharedSwitchTime(now: Date): Date {
+  const step = CERTIFICATE_CHECK_INTERVAL_MINUTES * 60 * 1000;
+  const earliest = now.getTime() + SHARED_SWITCH_DELAY_MINUTES * 60 * 1000;
+  return new Date(Math.ceil(earliest / step) * step);
+}

@@ -1,7 +1,8 @@
 /**
  * A real `moto_server` (the moto AWS emulator) for integration tests.
  *
- * `startMoto()` starts one on 127.0.0.1 at a free port, waits until it answers, and points the
+ * `startMoto()` starts one (with the ACM PCA template behaviour moto lacks added by
+ * `moto-patches/sitecustomize.py`) on 127.0.0.1 at a free port, waits until it answers, and points the
  * AWS SDK of this test process at it: dummy credentials, `AWS_REGION=us-east-1` and
  * `AWS_ENDPOINT_URL`. `stop()` kills it by PID, waits for it to exit and restores the
  * environment. A missing `moto_server` is a test failure with instructions, never a skip.
@@ -34,6 +35,7 @@ export interface StartMotoOptions {
 }
 
 const EXECUTABLE = 'moto_server';
+const PATCHES = join(__dirname, 'moto-patches');
 const HOST = '127.0.0.1';
 const REGION = 'us-east-1';
 const STOP_GRACE_MS = 5000;
@@ -67,7 +69,12 @@ async function startOn(executable: string, port: number, options: StartMotoOptio
   const endpoint = `http://${HOST}:${port}`;
   const child = spawn(executable, ['-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      // moto-patches/sitecustomize.py adds ACM PCA's CSR-passthrough template (see that file).
+      PYTHONPATH: [PATCHES, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
+    },
   });
   // moto logs every request; keep draining the pipes and remember the tail for error messages.
   let output = '';

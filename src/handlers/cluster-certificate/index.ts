@@ -1,19 +1,37 @@
 /**
- * Cluster certificate custom resource: the `onEvent` handler of an AWS CDK Provider framework.
+ * Cluster certificate handler: the `onEvent` handler of an AWS CDK Provider framework custom
+ * resource, and the target of the quarter-hourly check that rotates certificates.
  *
  * Fills the Secrets Manager secret `SecretArn` (created by CloudFormation) with the cluster
- * credentials JSON `{"cert", "key"[, "ca"]}` every Kong plane reads (DESIGN.md §4), issued by
- * the `Mode` module (`shared` today). Returns public facts about the certificate as `Data`,
- * never key material, and logs only the request type, the secret ARN and the fingerprint.
+ * credentials JSON `{"cert", "key"[, "ca"]}` every Kong plane reads (DESIGN.md §4), obtained by
+ * the `Mode` module: `shared` (the fleet's one gen_cert pair), `shared-copy` (a plane's copy of
+ * it) or `pki` (issued by ACM Private CA). Returns public facts about the certificate as `Data`,
+ * never key material, and logs only request types, ARNs, fingerprints and rollout targets.
  *
- * Properties (strings): SecretArn, Mode (default shared), CommonName (default kong_clustering),
- * ValidityDays (default 1095), Generation (opaque; a change forces a new certificate).
+ * `RequestType: "Rotate"` (sent by an EventBridge schedule with the same properties) re-issues or
+ * switches the certificate when its mode says so, publishes the days to expiry as a CloudWatch
+ * metric and, when the certificate changed, starts the rollouts listed in `RolloutTargets`.
+ *
+ * A mode computes the whole new value before anything is written, and the handler writes it in
+ * one `PutSecretValue`: a failure (an issuance that fails, a certificate that does not match)
+ * leaves the secret as it was.
  */
 import { KongFleetError } from '../../kong/errors';
+import { CERTIFICATE_PROPERTY, ROTATE_REQUEST_TYPE } from './contract';
+import { publishCertificateMetrics } from './metrics';
 import { modeFor } from './modes';
 import { comparable, parseCommonProperties, physicalIdFor, WHERE } from './properties';
+import { describeTarget, parseRolloutTargets, triggerRollouts } from './rollout';
 import { createSecretsManagerClient, getClusterCredentials, putClusterCredentials } from './secret-store';
-import type { CertificateData, CertificateMode, CommonProperties, OnEventRequest, OnEventResponse } from './types';
+import type {
+  CertificateData,
+  CertificateMode,
+  CommonProperties,
+  OnEventRequest,
+  OnEventResponse,
+  Reason,
+  StoredValue,
+} from './types';
 import { describeCertificate, keyMatchesCertificate } from './x509';
 
 export type { CertificateData, OnEventRequest, OnEventResponse } from './types';
@@ -28,52 +46,96 @@ const REGENERATE_ON: ReadonlyArray<[string, keyof CommonProperties]> = [
 
 export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
   const requestType: unknown = event?.RequestType;
-  if (requestType === 'Delete') {
-    // The secret belongs to CloudFormation, which deletes it; never fail a Delete on its props.
-    const secretArn = event.ResourceProperties?.SecretArn;
-    log({ requestType, secretArn: typeof secretArn === 'string' ? secretArn : undefined });
-    return {
-      PhysicalResourceId:
-        event.PhysicalResourceId ?? (typeof secretArn === 'string' ? physicalIdFor(secretArn) : 'cluster-certificate'),
-    };
-  }
-  if (requestType !== 'Create' && requestType !== 'Update') {
-    throw new KongFleetError(`${WHERE}.RequestType`, 'unknown custom resource request type', {
+  if (requestType === 'Delete') return onDelete(event);
+  if (requestType !== 'Create' && requestType !== 'Update' && requestType !== ROTATE_REQUEST_TYPE) {
+    throw new KongFleetError(`${WHERE}.RequestType`, 'unknown request type', {
       got: requestType,
-      expected: 'Create, Update or Delete',
+      expected: `Create, Update, Delete or ${ROTATE_REQUEST_TYPE}`,
     });
   }
-
+  const reason = requestType as Reason;
   const props = parseCommonProperties(event.ResourceProperties);
   const mode = modeFor(props.mode);
-  const issue = mode.prepare(props, event.ResourceProperties);
+  const operations = mode.prepare(props, event.ResourceProperties);
+  const targets = parseRolloutTargets(event.ResourceProperties[CERTIFICATE_PROPERTY.rolloutTargets], WHERE);
+  const now = new Date();
   const client = createSecretsManagerClient();
   try {
-    let data: CertificateData | undefined;
-    if (requestType === 'Update' && !mustRegenerate(event, props, mode)) {
-      const stored = await getClusterCredentials(client, props.secretArn);
-      if (stored) {
-        if (!safeKeyMatches(stored.credentials.cert, stored.credentials.key)) {
-          throw new KongFleetError(
-            `${WHERE}.SecretArn`,
-            'the secret holds a certificate and a key that do not belong together; set a new Generation to replace them',
-            { got: props.secretArn },
-          );
-        }
-        data = toData(stored.credentials.cert, stored.versionId);
-        log({ requestType, action: 'kept', secretArn: props.secretArn, fingerprint: data.Fingerprint });
-      }
+    const stored = await getClusterCredentials(client, props.secretArn);
+    if (stored && !safeKeyMatches(stored.credentials.cert, stored.credentials.key)) {
+      throw new KongFleetError(
+        `${WHERE}.SecretArn`,
+        'the secret holds a certificate and a key that do not belong together; set a new Generation to replace them',
+        { got: props.secretArn },
+      );
     }
-    if (!data) {
-      const credentials = await issue();
-      const versionId = await putClusterCredentials(client, props.secretArn, credentials);
-      data = toData(credentials.cert, versionId);
-      log({ requestType, action: 'issued', secretArn: props.secretArn, fingerprint: data.Fingerprint });
+    const replace = reason === 'Create' || (reason === 'Update' && mustRegenerate(event, props, mode));
+    const value = await operations.reconcile({ reason, stored, replace, now });
+
+    let current: { value: StoredValue; versionId: string };
+    let certificateChanged = false;
+    if (value) {
+      const versionId = await putClusterCredentials(client, props.secretArn, value);
+      certificateChanged = !stored || fingerprint(stored.credentials.cert) !== fingerprint(value.cert);
+      current = { value, versionId };
+    } else if (stored) {
+      current = { value: stored.credentials, versionId: stored.versionId };
+    } else {
+      throw new KongFleetError(`${WHERE}.Mode`, 'the mode kept a secret that has no value', { got: props.mode });
+    }
+    const data = toData(current.value.cert, current.versionId);
+    log({
+      requestType: reason,
+      action: !value ? 'kept' : certificateChanged ? 'issued' : 'staged',
+      secretArn: props.secretArn,
+      fingerprint: data.Fingerprint,
+      ...(value?.switchAt ? { switchAt: value.switchAt } : {}),
+    });
+
+    let rolloutFailures: number | undefined;
+    if (reason === ROTATE_REQUEST_TYPE && certificateChanged && targets.length > 0) {
+      const results = await triggerRollouts(targets);
+      for (const result of results) {
+        log({ requestType: reason, rollout: describeTarget(result.target), ok: result.ok, detail: result.detail });
+      }
+      rolloutFailures = results.filter((r) => !r.ok).length;
+    }
+    if (reason === ROTATE_REQUEST_TYPE || reason === 'Create' || reason === 'Update') {
+      await publishCertificateMetrics(props.label, current.value.cert, now, rolloutFailures);
     }
     return { PhysicalResourceId: physicalIdFor(props.secretArn), Data: data };
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The secret belongs to CloudFormation, which deletes it after this resource. A mode may retire
+ * the certificate first (pki revokes it); that is best effort and never fails the Delete, nor do
+ * unreadable properties.
+ */
+async function onDelete(event: OnEventRequest): Promise<OnEventResponse> {
+  const secretArn = event.ResourceProperties?.SecretArn;
+  const physicalId =
+    event.PhysicalResourceId ?? (typeof secretArn === 'string' ? physicalIdFor(secretArn) : 'cluster-certificate');
+  let retired: string | undefined;
+  try {
+    const props = parseCommonProperties(event.ResourceProperties);
+    const operations = modeFor(props.mode).prepare(props, event.ResourceProperties);
+    if (operations.retire) {
+      const client = createSecretsManagerClient();
+      try {
+        const stored = await getClusterCredentials(client, props.secretArn);
+        if (stored) retired = await operations.retire(stored);
+      } finally {
+        client.destroy();
+      }
+    }
+  } catch (error) {
+    retired = `not retired: ${(error as Error)?.name ?? 'error'}`;
+  }
+  log({ requestType: 'Delete', secretArn: typeof secretArn === 'string' ? secretArn : undefined, retired });
+  return { PhysicalResourceId: physicalId };
 }
 
 /**
@@ -103,6 +165,10 @@ function safeKeyMatches(cert: string, key: string): boolean {
   }
 }
 
+function fingerprint(cert: string): string {
+  return describeCertificate(cert).fingerprint;
+}
+
 function toData(cert: string, versionId: string): CertificateData {
   const facts = describeCertificate(cert);
   return {
@@ -113,12 +179,7 @@ function toData(cert: string, versionId: string): CertificateData {
   };
 }
 
-/** One JSON line; callers pass only non-secret fields (request type, action, ARN, fingerprint). */
-function log(fields: {
-  requestType: string;
-  action?: 'issued' | 'kept';
-  secretArn: string | undefined;
-  fingerprint?: string;
-}): void {
+/** One JSON line; callers pass only non-secret fields (request type, action, ARN, fingerprint, targets). */
+function log(fields: Record<string, string | boolean | undefined>): void {
   console.log(JSON.stringify({ handler: 'cluster-certificate', ...fields }));
 }

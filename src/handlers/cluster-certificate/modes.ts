@@ -1,11 +1,16 @@
 import { KongFleetError } from '../../kong/errors';
+import type { CertificateModeName } from './contract';
+import { pkiMode } from './pki';
 import { WHERE } from './properties';
 import { sharedMode } from './shared';
+import { sharedCopyMode } from './shared-copy';
 import type { CertificateMode } from './types';
 
 /** The modes this handler knows, by `Mode` property value. A new mode is one module and one line here. */
-const MODES: Readonly<Record<string, CertificateMode>> = {
+const MODES: Readonly<Record<CertificateModeName, CertificateMode>> = {
   shared: sharedMode,
+  'shared-copy': sharedCopyMode,
+  pki: pkiMode,
 };
 
 export function modeFor(name: string): CertificateMode {
@@ -15,5 +20,5 @@ export function modeFor(name: string): CertificateMode {
       expected: `one of ${Object.keys(MODES).join(', ')}`,
     });
   }
-  return MODES[name];
+  return MODES[name as CertificateModeName];
 }

@@ -1,4 +1,9 @@
-import { KONG_SHARED_CERT_PROFILE, validateValidityDays } from '../../kong/certificate-profile';
+import {
+  DEFAULT_ROTATE_BEFORE_DAYS,
+  KONG_SHARED_CERT_PROFILE,
+  validateRotateBeforeDays,
+  validateValidityDays,
+} from '../../kong/certificate-profile';
 import { KongFleetError } from '../../kong/errors';
 import type { CommonProperties, RawProperties } from './types';
 
@@ -18,16 +23,54 @@ export function physicalIdFor(secretArn: string): string {
 /** Parses and validates the properties every mode shares; fills defaults. */
 export function parseCommonProperties(raw: RawProperties | undefined): CommonProperties {
   const props = raw ?? {};
+  const secretArn = parseSecretArn(props.SecretArn);
+  const validityDays =
+    props.ValidityDays === undefined
+      ? KONG_SHARED_CERT_PROFILE.validityDays
+      : validateValidityDays(props.ValidityDays, `${WHERE}.ValidityDays`);
   return {
-    secretArn: parseSecretArn(props.SecretArn),
+    secretArn,
     mode: parseMode(props.Mode),
     commonName: parseCommonName(props.CommonName),
-    validityDays:
-      props.ValidityDays === undefined
-        ? KONG_SHARED_CERT_PROFILE.validityDays
-        : validateValidityDays(props.ValidityDays, `${WHERE}.ValidityDays`),
+    validityDays,
     generation: parseGeneration(props.Generation),
+    rotateBeforeDays:
+      props.RotateBeforeDays === undefined
+        ? Math.min(DEFAULT_ROTATE_BEFORE_DAYS, Math.floor(validityDays / 2))
+        : validateRotateBeforeDays(props.RotateBeforeDays, validityDays, `${WHERE}.RotateBeforeDays`),
+    label: parseLabel(props.Label, secretArn),
   };
+}
+
+/** The secret's name (its ARN without the random suffix) when no label is given. */
+function parseLabel(value: unknown, secretArn: string): string {
+  if (value === undefined || value === '') return secretArn.split(':secret:')[1].replace(/-[A-Za-z0-9]{6}$/, '');
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._/-]{1,255}$/.test(value)) {
+    throw new KongFleetError(`${WHERE}.Label`, 'is not a metric dimension value', {
+      got: value,
+      expected: '1 to 255 characters of A-Z a-z 0-9 . _ / -',
+    });
+  }
+  return value;
+}
+
+/** A required non-empty string property. */
+export function requiredString(raw: Readonly<Record<string, unknown>>, name: string): string {
+  const value = raw[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new KongFleetError(`${WHERE}.${name}`, 'is required', { got: value, expected: 'a non-empty string' });
+  }
+  return value;
+}
+
+/** An AWS region name, or undefined for "this Lambda's region". */
+export function optionalRegion(raw: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const value = raw[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(value)) {
+    throw new KongFleetError(`${WHERE}.${name}`, 'is not an AWS region', { got: value, expected: 'e.g. eu-west-1' });
+  }
+  return value;
 }
 
 function parseSecretArn(value: unknown): string {

@@ -7,28 +7,34 @@ import {
 import { CLUSTER_SECRET_KEYS } from '../../kong/certificate-profile';
 import { KongFleetError } from '../../kong/errors';
 import { WHERE } from './properties';
-import type { ClusterCredentials } from './types';
+import type { StoredValue } from './types';
+
+/** Keys of the shared secret's staged rotation (read by shared-copy planes, ignored by Kong). */
+const NEXT_KEY = 'next';
+const SWITCH_AT_KEY = 'switchAt';
 
 /**
- * A Secrets Manager client configured from the environment only: region from `AWS_REGION`,
- * endpoint override from `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` (SDK v3 reads
- * both by itself), credentials from the Lambda role.
+ * A Secrets Manager client configured from the environment only: region from `AWS_REGION` (or
+ * `region`, for a secret in another region), endpoint override from `AWS_ENDPOINT_URL` /
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER` (SDK v3 reads both by itself), credentials from the role.
  */
-export function createSecretsManagerClient(): SecretsManagerClient {
-  return new SecretsManagerClient({});
+export function createSecretsManagerClient(region?: string): SecretsManagerClient {
+  return new SecretsManagerClient(region ? { region } : {});
 }
 
-/** Writes the credentials as a new AWSCURRENT version of the secret; returns its version id. */
+/** Writes the value as a new AWSCURRENT version of the secret; returns its version id. */
 export async function putClusterCredentials(
   client: SecretsManagerClient,
   secretArn: string,
-  credentials: ClusterCredentials,
+  credentials: StoredValue,
 ): Promise<string> {
-  const value: Record<string, string> = {
+  const value: Record<string, unknown> = {
     [CLUSTER_SECRET_KEYS.cert]: credentials.cert,
     [CLUSTER_SECRET_KEYS.key]: credentials.key,
   };
   if (credentials.ca !== undefined) value[CLUSTER_SECRET_KEYS.ca] = credentials.ca;
+  if (credentials.next !== undefined) value[NEXT_KEY] = { cert: credentials.next.cert, key: credentials.next.key };
+  if (credentials.switchAt !== undefined) value[SWITCH_AT_KEY] = credentials.switchAt;
   const out = await client.send(
     new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(value) }),
   );
@@ -39,7 +45,7 @@ export async function putClusterCredentials(
 }
 
 export interface StoredCredentials {
-  readonly credentials: ClusterCredentials;
+  readonly credentials: StoredValue;
   readonly versionId: string;
 }
 
@@ -50,11 +56,12 @@ export interface StoredCredentials {
  */
 export async function getClusterCredentials(
   client: SecretsManagerClient,
-  secretArn: string,
+  secretId: string,
+  where = `${WHERE}.SecretArn`,
 ): Promise<StoredCredentials | undefined> {
   let out;
   try {
-    out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   } catch (error) {
     // Also thrown when the secret exists but has no AWSCURRENT value; a missing secret fails
     // again, with the SDK's own message, when the handler writes a new value.
@@ -64,8 +71,8 @@ export async function getClusterCredentials(
     throw error;
   }
   const malformed = (problem: string) =>
-    new KongFleetError(`${WHERE}.SecretArn`, `${problem}; set a new Generation to replace it`, {
-      got: secretArn,
+    new KongFleetError(where, `${problem}; set a new Generation to replace it`, {
+      got: secretId,
       expected: `a JSON object with string "${CLUSTER_SECRET_KEYS.cert}" and "${CLUSTER_SECRET_KEYS.key}" members`,
     });
   if (out.SecretString === undefined) throw malformed('the secret value is not a string');
@@ -84,8 +91,20 @@ export async function getClusterCredentials(
   if (typeof cert !== 'string' || typeof key !== 'string' || (ca !== undefined && typeof ca !== 'string')) {
     throw malformed('the secret value lacks the cluster credentials');
   }
+  const next = record[NEXT_KEY] as Record<string, unknown> | undefined;
+  const switchAt = record[SWITCH_AT_KEY];
+  const staged =
+    next !== undefined &&
+    typeof next === 'object' &&
+    next !== null &&
+    typeof next.cert === 'string' &&
+    typeof next.key === 'string' &&
+    typeof switchAt === 'string' &&
+    !Number.isNaN(Date.parse(switchAt))
+      ? { next: { cert: next.cert, key: next.key }, switchAt }
+      : {};
   return {
-    credentials: ca === undefined ? { cert, key } : { cert, key, ca },
+    credentials: { cert, key, ...(ca === undefined ? {} : { ca }), ...staged },
     versionId: out.VersionId ?? '',
   };
 }

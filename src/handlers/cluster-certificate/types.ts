@@ -1,12 +1,14 @@
 import type { ClusterSecretValue } from '../../kong/certificate-profile';
+import type { StoredCredentials } from './secret-store';
 
 /**
  * The request the AWS CDK custom-resource Provider framework passes to an `onEvent` handler
- * (a CloudFormation custom-resource event without the response URL). Only the fields this
- * handler reads are typed; CloudFormation passes every property value as a string.
+ * (a CloudFormation custom-resource event without the response URL), or the scheduled check's
+ * `Rotate` request. Only the fields this handler reads are typed; CloudFormation passes every
+ * property value as a string.
  */
 export interface OnEventRequest {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly RequestType: 'Create' | 'Update' | 'Delete' | 'Rotate';
   readonly ResourceProperties: RawProperties;
   readonly OldResourceProperties?: RawProperties;
   readonly PhysicalResourceId?: string;
@@ -40,24 +42,59 @@ export interface CommonProperties {
   readonly commonName: string;
   readonly validityDays: number;
   readonly generation: string;
+  readonly rotateBeforeDays: number;
+  /** Names this certificate in metrics and logs (a plane name). */
+  readonly label: string;
 }
 
 /** The credentials a mode issues; written to the secret as JSON (DESIGN.md §4). */
 export type ClusterCredentials = ClusterSecretValue;
 
+/** Why the handler runs: a CloudFormation event or the scheduled check. */
+export type Reason = 'Create' | 'Update' | 'Rotate';
+
+export interface ReconcileContext {
+  readonly reason: Reason;
+  /** The secret's current value, if it has one. */
+  readonly stored?: StoredCredentials;
+  /** True when properties changed so that the certificate must be replaced (or on Create). */
+  readonly replace: boolean;
+  readonly now: Date;
+}
+
 /**
- * One way of obtaining cluster credentials (`cluster_mtls` mode). A mode is a module registered
- * in `modes.ts`; the event handling, the secret I/O and the returned data are shared by all.
+ * One way of obtaining cluster credentials. A mode is a module registered in `modes.ts`; the
+ * event handling, the secret I/O, metrics, rollouts and the returned data are shared by all.
  */
 export interface CertificateMode {
   /**
    * Names of resource properties, besides the common `Mode`, `CommonName`, `ValidityDays` and
-   * `Generation`, whose change on Update makes a new certificate.
+   * `Generation`, whose change on Update replaces the certificate.
    */
   readonly regenerateOn: readonly string[];
   /**
    * Validates the mode's own properties (throwing a KongFleetError) before any AWS call and
-   * returns the step that issues new credentials.
+   * returns its operations.
    */
-  prepare(common: CommonProperties, raw: RawProperties): () => Promise<ClusterCredentials>;
+  prepare(common: CommonProperties, raw: RawProperties): ModeOperations;
+}
+
+export interface ModeOperations {
+  /**
+   * The value to write to the secret now, or `undefined` to keep the stored one. Must not write
+   * anything itself: the handler writes once, after the mode has checked what it issued.
+   */
+  reconcile(context: ReconcileContext): Promise<StoredValue | undefined>;
+  /** Best-effort clean-up when the resource is deleted (e.g. revoke a pki certificate). */
+  retire?(stored: StoredCredentials): Promise<string>;
+}
+
+/**
+ * What the handler stores: the plane credentials and, in the shared secret during a coordinated
+ * rotation, the staged next pair and the time every plane switches to it.
+ */
+export interface StoredValue extends ClusterCredentials {
+  readonly next?: { readonly cert: string; readonly key: string };
+  /** ISO 8601. */
+  readonly switchAt?: string;
 }

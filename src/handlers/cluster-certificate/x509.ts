@@ -100,6 +100,74 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
   return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
 }
 
+export interface CertificateRequest {
+  readonly commonName: string;
+  readonly curve: ClusterKeyCurve;
+  /** dNSName subject alternative names (none: no SAN extension). */
+  readonly dnsNames?: readonly string[];
+  /** The one extended key usage the certificate is for. */
+  readonly extendedKeyUsage: 'serverAuth' | 'clientAuth';
+}
+
+export interface KeyAndCsr {
+  /** PEM PKCS#8 private key, with a trailing newline. Never leaves the handler except into the secret. */
+  readonly key: string;
+  /** PEM PKCS#10 request, with a trailing newline. */
+  readonly csr: string;
+}
+
+/**
+ * A new EC key pair and a certificate signing request for a pki-mode cluster certificate. The
+ * request carries the extensions the certificate must have — keyUsage digitalSignature
+ * (critical), the one extendedKeyUsage, the DNS names — for a CSR-passthrough template to copy.
+ */
+export async function createKeyAndCsr(request: CertificateRequest): Promise<KeyAndCsr> {
+  const algorithm = { name: 'ECDSA', namedCurve: request.curve, hash: SIGNATURE_HASH[request.curve] };
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const extensions: x509.Extension[] = [
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[request.extendedKeyUsage]]),
+  ];
+  if (request.dnsNames && request.dnsNames.length > 0) {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(request.dnsNames.map((value) => ({ type: 'dns', value }))),
+    );
+  }
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [{ CN: [request.commonName] }],
+    keys,
+    signingAlgorithm: algorithm,
+    extensions,
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return {
+    key: withNewline(x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')),
+    csr: withNewline(csr.toString('pem')),
+  };
+}
+
+/** The PEM certificates of a bundle, in order (empty for an empty or blank string). */
+export function splitPemBundle(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((pem) => `${pem}\n`) ?? [];
+}
+
+/**
+ * True when `certPem` was signed by one of the certificates of `issuersPem` (a PEM bundle) that
+ * names it as issuer. Signature and name check only: callers check validity separately.
+ */
+export function issuedByOneOf(certPem: string, issuersPem: string): boolean {
+  const cert = new X509Certificate(certPem);
+  return splitPemBundle(issuersPem).some((pem) => {
+    const issuer = new X509Certificate(pem);
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  });
+}
+
+/** The certificate's notAfter. */
+export function certificateNotAfter(certPem: string): Date {
+  return new x509.X509Certificate(new X509Certificate(certPem).raw).notAfter;
+}
+
 function withNewline(pem: string): string {
   const text = pem.replace(/\r\n/g, '\n');
   return text.endsWith('\n') ? text : `${text}\n`;
