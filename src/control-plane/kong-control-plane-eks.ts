@@ -190,7 +190,9 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
     this.clusterEndpoint = { host: props.clusterHostname, port: this.loadBalancer.listenerPorts.Cluster };
     this.telemetryEndpoint = { host: props.telemetryHostname, port: this.loadBalancer.listenerPorts.Telemetry };
 
-    const credentials = props.trust.controlPlaneCredentials();
+    const credentials = props.trust.controlPlaneCredentials(this, {
+      serverNames: [props.clusterHostname, props.telemetryHostname],
+    });
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
     const config = controlPlaneConfig(
       {

@@ -48,3 +48,22 @@ export function frameworkFunctionFindings(scope: IConstruct): string[] {
   }
   return findings;
 }
+
+/**
+ * cdk-nag's name for a wildcard resource in a policy: the resolved ARN with intrinsic references
+ * written `<AWS::Region>` / `<Logical.Attr>` the way cdk-nag prints them.
+ */
+export function resourceFinding(scope: IConstruct, arn: string): string {
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const object = value as Record<string, unknown>;
+    if (object && typeof object.Ref === 'string') return `<${object.Ref}>`;
+    if (object && Array.isArray(object['Fn::GetAtt'])) return `<${(object['Fn::GetAtt'] as string[]).join('.')}>`;
+    if (object && Array.isArray(object['Fn::Join'])) {
+      const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(separator);
+    }
+    return JSON.stringify(value);
+  };
+  return `Resource::${render(Stack.of(scope).resolve(arn))}`;
+}

@@ -1,6 +1,7 @@
-import type { IDependable } from 'constructs';
+import type { Construct, IDependable } from 'constructs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { ClusterCertificate } from './cluster-certificate';
 
 /**
  * What a Kong plane needs to join the cluster (DESIGN.md §4): one Secrets Manager secret whose
@@ -16,30 +17,45 @@ export interface ClusterCredentials {
   /** The KMS key that encrypts the secret; readers need `kms:Decrypt` on it. */
   readonly encryptionKey?: kms.IKey;
   /**
-   * `cluster_server_name` a data plane must send (pki mode: a SAN of the CP certificate).
-   * Undefined in shared mode, where Kong always sends `kong_clustering`.
-   */
-  readonly serverName?: string;
-  /**
    * The resource that fills the secret. Consumers in the same stack depend on it so nothing reads
    * the secret before it holds a certificate.
    */
   readonly ready: IDependable;
+  /**
+   * The certificate behind the secret: register the plane's ECS service or Auto Scaling group
+   * with it so a rotation rolls them (EKS planes reload by themselves, see docs/operations.md).
+   */
+  readonly certificate: ClusterCertificate;
+}
+
+/** What a control plane tells the trust about itself. */
+export interface ControlPlaneCertificateRequest {
+  /**
+   * The DNS names data planes reach the CP by: its cluster and telemetry host names. In pki mode
+   * they become the SANs of the CP's server certificate (`cluster_server_name` and
+   * `cluster_telemetry_server_name` of the data planes).
+   */
+  readonly serverNames: string[];
 }
 
 /**
- * The trust contract every control-plane and data-plane construct accepts. Shared mode hands
- * every plane the same credentials; PKI mode issues one certificate per plane. Planes only see
- * this interface, so a new mode plugs in without changing them.
+ * The trust contract every control-plane and data-plane construct accepts. Planes only see this
+ * interface, so a mode plugs in without changing them. Each call makes what the plane needs in
+ * the plane's own scope (its stack, region, account): adding or removing a data plane never
+ * changes the control plane's stack.
  */
 export interface IKongClusterTrust {
   /** Kong's `cluster_mtls` mode. */
   readonly mode: 'shared' | 'pki';
-  /** Credentials of the control plane. */
-  controlPlaneCredentials(): ClusterCredentials;
+  /**
+   * Credentials of the control plane.
+   * @param scope the control-plane construct (certificate resources are created under it)
+   */
+  controlPlaneCredentials(scope: Construct, request: ControlPlaneCertificateRequest): ClusterCredentials;
   /**
    * Credentials of one data plane.
-   * @param dataPlaneName a name unique in the fleet (used to name per-DP certificates)
+   * @param scope the data-plane construct (certificate resources are created under it)
+   * @param dataPlaneName a name unique in the fleet (names the certificate and its metric)
    */
-  dataPlaneCredentials(dataPlaneName: string): ClusterCredentials;
+  dataPlaneCredentials(scope: Construct, dataPlaneName: string): ClusterCredentials;
 }

@@ -52,6 +52,11 @@ export interface SyncSecretOptions {
   readonly type?: string;
   /** Resources that must exist first (namespace, the resource that fills the source). */
   readonly dependsOn?: IDependable[];
+  /**
+   * How often the operator re-reads the source (a Go duration).
+   * @default '1h'
+   */
+  readonly refreshInterval?: string;
 }
 
 /**
@@ -142,7 +147,7 @@ export class ExternalSecretsOperator extends Construct {
           kind: 'ExternalSecret',
           metadata: { name: options.name, namespace: options.namespace },
           spec: {
-            refreshInterval: '1h',
+            refreshInterval: options.refreshInterval ?? '1h',
             secretStoreRef: { kind: 'ClusterSecretStore', name: STORE_NAME },
             target: {
               name: options.name,

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeNag } from './acknowledge';
@@ -5,6 +6,13 @@ import { ExternalSecretsOperator } from './external-secrets';
 
 /** AWS Load Balancer Controller version installed on Kong clusters (binds NLB target groups to Services). */
 export const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
+
+/** Stakater Reloader chart, pinned: rolls Kong's pods when their certificate Secret changes. */
+export const RELOADER_CHART = {
+  repository: 'https://stakater.github.io/stakater-charts',
+  chart: 'reloader',
+  version: '2.1.4',
+} as const;
 
 /** Properties of {@link KongEksAddons}. */
 export interface KongEksAddonsProps {
@@ -17,7 +25,8 @@ export interface KongEksAddonsProps {
  * - the AWS Load Balancer Controller, so Kong's Services are bound to NLB target groups that
  *   CloudFormation owns (`TargetGroupBinding`) instead of load balancers made behind its back;
  * - the External Secrets Operator, so certificates, the license and database credentials come
- *   from Secrets Manager at run time.
+ *   from Secrets Manager at run time;
+ * - Stakater Reloader, so a rotated certificate rolls Kong's pods without an outage.
  */
 export class KongEksAddons extends Construct {
   /**
@@ -62,5 +71,16 @@ export class KongEksAddons extends Construct {
       ],
     );
     this.externalSecrets = new ExternalSecretsOperator(this, 'ExternalSecrets', { cluster: props.cluster });
+    new eks.HelmChart(this, 'Reloader', {
+      cluster: props.cluster,
+      ...RELOADER_CHART,
+      release: 'reloader',
+      namespace: 'reloader',
+      createNamespace: true,
+      wait: true,
+      timeout: Duration.minutes(10),
+      // Only Deployments that carry Reloader's annotation (Kong's) are ever restarted.
+      values: { reloader: { autoReloadAll: false } },
+    });
   }
 }

@@ -15,6 +15,13 @@ export const KUBERNETES_SECRET_NAMES = {
   postgres: 'kong-postgres',
 } as const;
 
+/**
+ * How often the External Secrets Operator re-reads the cluster certificate: a rotated certificate
+ * reaches the Kubernetes Secret within this time (then Reloader rolls the pods). Short, because in
+ * shared mode every plane must switch within the same few minutes.
+ */
+export const CLUSTER_CERTIFICATE_REFRESH_INTERVAL = '5m';
+
 /** Keys of the cluster-credential secret (DESIGN.md §4) mapped onto a `kubernetes.io/tls` Secret. */
 export function clusterCertificateSecretKeys(mode: 'shared' | 'pki'): SyncedKey[] {
   const keys: SyncedKey[] = [
@@ -54,11 +61,29 @@ export function planeSecretSyncs(
       sourceKey: credentials.encryptionKey,
       keys: clusterCertificateSecretKeys(credentials.mode),
       dependsOn: [credentials.ready],
+      refreshInterval: CLUSTER_CERTIFICATE_REFRESH_INTERVAL,
     },
     ...(licenseSecret
       ? [{ name: KUBERNETES_SECRET_NAMES.license, source: licenseSecret, keys: [{ secretKey: 'license' }] }]
       : []),
   ];
+}
+
+/**
+ * Chart values that roll Kong's pods when the certificate or license Secret changes (Kong reads
+ * both only at start): Stakater Reloader watches the annotated Deployment and triggers a rolling
+ * update that starts a new pod before stopping an old one, so capacity never drops.
+ */
+export function rolloutOnSecretChangeValues(): Record<string, unknown> {
+  return {
+    deploymentAnnotations: {
+      'secret.reloader.stakater.com/reload': [
+        KUBERNETES_SECRET_NAMES.clusterCertificate,
+        KUBERNETES_SECRET_NAMES.license,
+      ].join(','),
+    },
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+  };
 }
 
 /** Scaling props of a Kong Deployment. */
@@ -78,7 +103,8 @@ export interface KubernetesReplicaOptions {
 /**
  * Chart values for running Kong highly available: replicas or an HPA, a PodDisruptionBudget
  * (the chart refuses one with a single replica, and so do we), pods spread across zones and
- * nodes, resource requests (the HPA needs them) and a drain long enough for `kong quit`.
+ * nodes, resource requests (the HPA needs them), a drain long enough for `kong quit`, and rolling
+ * restarts when the certificate or license Secret changes.
  */
 export function kubernetesReplicaValues(options: KubernetesReplicaOptions): Record<string, unknown> {
   const selector = { matchLabels: { 'app.kubernetes.io/instance': options.release } };
@@ -118,6 +144,7 @@ export function kubernetesReplicaValues(options: KubernetesReplicaOptions): Reco
     ],
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
     terminationGracePeriodSeconds: 60,
+    ...rolloutOnSecretChangeValues(),
   };
 }
 

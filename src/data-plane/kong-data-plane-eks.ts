@@ -179,7 +179,7 @@ export class KongDataPlaneEks extends Construct {
       ],
     });
 
-    const credentials = cp.trust.dataPlaneCredentials(this.dataPlaneName);
+    const credentials = cp.trust.dataPlaneCredentials(this, this.dataPlaneName);
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
     const config = dataPlaneConfig(
       {
@@ -187,7 +187,8 @@ export class KongDataPlaneEks extends Construct {
         clusterControlPlane: cp.clusterEndpoint,
         clusterTelemetryEndpoint: cp.telemetryEndpoint,
         ...mountedClusterTrustSettings(credentials),
-        clusterServerName: credentials.serverName,
+        // pki: the DP checks the CP certificate's SANs against these names (shared mode: kong_clustering).
+        clusterServerName: credentials.mode === 'pki' ? cp.clusterEndpoint.host : undefined,
         clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
         license: syncedLicenseSetting(cp.licenseSecret),
         dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },

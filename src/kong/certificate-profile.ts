@@ -84,8 +84,8 @@ export const PKI_EXTENDED_KEY_USAGE: Readonly<Record<ClusterCertificateRole, 'se
 
 /**
  * kong-fleet's pki-mode profile: leaf keys are EC P-384 like gen_cert's; leaves live one year and
- * are re-issued automatically; the CA it creates lives ten years. Kong verifies DP chains to
- * depth 4, so at most two intermediates may sit between a leaf and the root.
+ * are re-issued automatically; the CA it creates lives ten years. Kong verifies DP chains with
+ * OpenSSL verify depth 4: at most four intermediates between a leaf and the root.
  */
 export const KONG_PKI_PROFILE = Object.freeze({
   curve: 'P-384' as ClusterKeyCurve,

@@ -169,7 +169,7 @@ describe('KongDpEks (data plane on EKS)', () => {
     expect(forwardedPort(cp, Number(telemetryPort))).toBe(telemetryListenPort);
   });
 
-  test('both planes read the same shared-mode cluster secret', () => {
+  test('the DP reads its own copy of the shared pair, found by name: no import from the CP stack', () => {
     const values = helmValues(dp, 'kong');
     expect(values.env.cluster_mtls).toBe('shared');
     expect(values.secretVolumes).toEqual(['kong-cluster-cert']);
@@ -177,8 +177,19 @@ describe('KongDpEks (data plane on EKS)', () => {
     const sync = Object.values(dp.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
       .map((r: any) => JSON.stringify(r.Properties.Manifest))
       .find((m) => m.includes('ExternalSecret') && m.includes('kong-cluster-cert'));
-    // The DP's ExternalSecret reads the CP stack's secret through a cross-stack import.
-    expect(sync).toMatch(/Fn::ImportValue/);
+    // The DP's ExternalSecret reads the DP stack's own secret…
+    const [copySecret] = Object.keys(dp.findResources('AWS::SecretsManager::Secret'));
+    expect(sync).toContain(`{"Ref":"${copySecret}"}`);
+    expect(sync).not.toMatch(/Fn::ImportValue/);
+    // …which its custom resource keeps equal to the CP stack's shared secret, named, not imported.
+    const [sharedName] = Object.values(cp.findResources('AWS::SecretsManager::Secret'))
+      .map((r: any) => r.Properties.Name)
+      .filter((name) => typeof name === 'string' && name.endsWith('/cluster-shared'));
+    dp.hasResourceProperties('Custom::KongClusterCertificate', {
+      Mode: 'shared-copy',
+      SourceSecret: sharedName,
+      SecretArn: { Ref: copySecret },
+    });
   });
 });
 

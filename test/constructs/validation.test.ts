@@ -152,6 +152,7 @@ describe('KongDataPlaneEks validation', () => {
       'external-secrets@external-secrets',
       'kong@kong-dpa',
       'kong@kong-dpb',
+      'reloader@reloader',
     ]);
   });
 });

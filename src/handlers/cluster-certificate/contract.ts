@@ -50,3 +50,13 @@ export const CERTIFICATE_METRICS = {
 
 /** The template for pki leaves: CA:FALSE enforced, subject, SANs, key usages and EKU from the CSR. */
 export const PKI_LEAF_TEMPLATE = 'template/BlankEndEntityCertificate_APICSRPassthrough/V1';
+
+/** CloudFormation type of the resource that activates a subordinate CA under a parent CA. */
+export const CA_ACTIVATION_RESOURCE_TYPE = 'Custom::KongCertificateAuthorityActivation';
+
+export const CA_ACTIVATION_PROPERTY = {
+  certificateAuthorityArn: 'CertificateAuthorityArn',
+  parentCertificateAuthorityArn: 'ParentCertificateAuthorityArn',
+  /** The subordinate CA's certificate, issued by the parent. */
+  certificate: 'Certificate',
+} as const;

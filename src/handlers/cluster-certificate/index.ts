@@ -17,7 +17,8 @@
  * leaves the secret as it was.
  */
 import { KongFleetError } from '../../kong/errors';
-import { CERTIFICATE_PROPERTY, ROTATE_REQUEST_TYPE } from './contract';
+import { onCertificateAuthorityActivation } from './ca-activation';
+import { CA_ACTIVATION_RESOURCE_TYPE, CERTIFICATE_PROPERTY, ROTATE_REQUEST_TYPE } from './contract';
 import { publishCertificateMetrics } from './metrics';
 import { modeFor } from './modes';
 import { comparable, parseCommonProperties, physicalIdFor, WHERE } from './properties';
@@ -45,6 +46,7 @@ const REGENERATE_ON: ReadonlyArray<[string, keyof CommonProperties]> = [
 ];
 
 export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
+  if (event?.ResourceType === CA_ACTIVATION_RESOURCE_TYPE) return onCertificateAuthorityActivation(event);
   const requestType: unknown = event?.RequestType;
   if (requestType === 'Delete') return onDelete(event);
   if (requestType !== 'Create' && requestType !== 'Update' && requestType !== ROTATE_REQUEST_TYPE) {
