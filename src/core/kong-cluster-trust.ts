@@ -112,6 +112,11 @@ export class KongClusterTrust extends Construct implements IKongClusterTrust {
   public readonly certificateAuthorityArn?: string;
   /** pki: the SSM parameter holding the issuing CA's ARN. */
   public readonly certificateAuthorityParameter?: ssm.StringParameter;
+  /**
+   * pki: the parameter's name, a plain string: planes in other stacks and regions find the CA
+   * through it at deploy time, without importing anything from the trust's stack.
+   */
+  public readonly certificateAuthorityParameterName?: string;
   private readonly validityDays: number;
   private readonly rotateBeforeDays: number;
   private readonly expiryAlarmDays: number;
@@ -190,8 +195,9 @@ export class KongClusterTrust extends Construct implements IKongClusterTrust {
       });
     }
     this.certificateAuthorityArn = props.certificateAuthorityArn ?? this.certificateAuthority!.certificateAuthorityArn;
+    this.certificateAuthorityParameterName = `/kong-fleet/${this.name}/certificate-authority-arn`;
     this.certificateAuthorityParameter = new ssm.StringParameter(this, 'CertificateAuthorityArnParameter', {
-      parameterName: `/kong-fleet/${this.name}/certificate-authority-arn`,
+      parameterName: this.certificateAuthorityParameterName,
       stringValue: this.certificateAuthorityArn,
       description: `ARN of the ACM Private CA that issues the Kong cluster certificates of trust ${this.name}`,
       // Only advanced parameters can be shared with other accounts through AWS RAM.
@@ -268,7 +274,7 @@ export class KongClusterTrust extends Construct implements IKongClusterTrust {
       commonName: request.commonName,
       dnsNames: request.dnsNames,
       generation: request.generation,
-      trustParameterName: this.certificateAuthorityParameter!.parameterName,
+      trustParameterName: this.certificateAuthorityParameterName,
       ...this.homeOf(scope, 'trust'),
       certificateAuthorityArn: sameStack ? this.certificateAuthorityArn : undefined,
       dependsOn: sameStack ? [this.certificateAuthorityParameter!] : [],

@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { KongFleetError } from '../kong/errors';
 import { createEncryptionKey } from './encryption';
 
 /** Properties of {@link KongVpc}. */
@@ -11,6 +12,13 @@ export interface KongVpcProps {
    * @default 2
    */
   readonly maxAzs?: number;
+
+  /**
+   * The Availability Zones to use, by name. Give them when the stack has an explicit region:
+   * otherwise CDK looks the zones up with AWS credentials at synth time.
+   * @default - the first `maxAzs` zones of the stack's region
+   */
+  readonly availabilityZones?: string[];
 
   /**
    * NAT gateways. Nodes and the kubectl/Helm handler live in private subnets and pull images
@@ -48,10 +56,15 @@ export class KongVpc extends Construct {
 
   constructor(scope: Construct, id: string, props: KongVpcProps = {}) {
     super(scope, id);
-    const maxAzs = props.maxAzs ?? 2;
+    const maxAzs = props.availabilityZones?.length ?? props.maxAzs ?? 2;
+    if (maxAzs < 2) {
+      throw new KongFleetError(`${this.node.path}.availabilityZones`, 'Kong planes need at least two zones', {
+        got: props.availabilityZones ?? props.maxAzs,
+      });
+    }
     this.vpc = new ec2.Vpc(this, 'Resource', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
-      maxAzs,
+      ...(props.availabilityZones ? { availabilityZones: props.availabilityZones } : { maxAzs }),
       natGateways: props.natGateways ?? maxAzs,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { chartServiceName } from '../kong/chart';
 import { dataPlaneConfig } from '../kong/config';
@@ -127,6 +128,7 @@ export class KongDataPlaneEks extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
+    const licenseSecret = this.regionalLicenseSecret(cp.licenseSecret);
     this.dataPlaneName = props.dataPlaneName ?? id.toLowerCase();
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.dataPlaneName)) {
       throw new KongFleetError(`${where}.dataPlaneName`, 'is not a DNS label', {
@@ -190,7 +192,7 @@ export class KongDataPlaneEks extends Construct {
         // pki: the DP checks the CP certificate's SANs against these names (shared mode: kong_clustering).
         clusterServerName: credentials.mode === 'pki' ? cp.clusterEndpoint.host : undefined,
         clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
-        license: syncedLicenseSetting(cp.licenseSecret),
+        license: syncedLicenseSetting(licenseSecret),
         dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },
         extra: props.kongSettings,
       },
@@ -214,7 +216,7 @@ export class KongDataPlaneEks extends Construct {
       values: this.helmValues,
       loadBalancer: this.proxyLoadBalancer,
       targetPorts: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status],
-      secrets: planeSecretSyncs(credentials, cp.licenseSecret),
+      secrets: planeSecretSyncs(credentials, licenseSecret),
       bindings: [
         {
           serviceName: chartServiceName(release, 'proxy'),
@@ -233,5 +235,28 @@ export class KongDataPlaneEks extends Construct {
       value: this.proxyLoadBalancer.loadBalancer.loadBalancerDnsName,
       description: `Kong proxy of data plane ${this.dataPlaneName}`,
     });
+  }
+
+  /**
+   * The license as this data plane's region sees it. The External Secrets Operator reads Secrets
+   * Manager in its own region, so a data plane in another region than the control plane reads a
+   * secret of the same name there (create or replicate it; see docs/operations.md).
+   */
+  private regionalLicenseSecret(license?: secretsmanager.ISecret): secretsmanager.ISecret | undefined {
+    if (!license) return undefined;
+    const here = Stack.of(this).region;
+    const there = Stack.of(license).region;
+    if (Token.isUnresolved(here) || Token.isUnresolved(there) || here === there) return license;
+    if (Token.isUnresolved(license.secretName)) {
+      throw new KongFleetError(
+        `${this.node.path}.controlPlane.licenseSecret`,
+        'a data plane in another region needs the license secret by name',
+        {
+          got: 'a secret whose name is only known at deploy time',
+          expected: 'the control plane license given as secretsmanager.Secret.fromSecretNameV2(...)',
+        },
+      );
+    }
+    return secretsmanager.Secret.fromSecretNameV2(this, 'License', license.secretName);
   }
 }

@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildPkiApp } from '../../examples/pki-app';
 import { buildSeedApp } from '../../examples/seed-app';
 import { unitTestApp } from '../support/synth';
 
@@ -12,6 +13,12 @@ function nagged(app: App): App {
 test('the seed app has no unacknowledged cdk-nag AwsSolutions findings', () => {
   const app = nagged(unitTestApp());
   buildSeedApp(app);
+  expect(() => app.synth()).not.toThrow();
+});
+
+test('the pki app (ACM Private CA, a data plane in another region) has no unacknowledged findings', () => {
+  const app = nagged(unitTestApp());
+  buildPkiApp(app);
   expect(() => app.synth()).not.toThrow();
 });
 

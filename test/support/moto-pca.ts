@@ -13,6 +13,14 @@ import {
 } from '@aws-sdk/client-acm-pca';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
+/** moto runs in the `aws` partition. */
+const PARTITION = 'aws';
+
+/** An ACM Private CA template ARN, e.g. `pcaTemplateArn('RootCACertificate/V1')`. */
+export function pcaTemplateArn(template: string): string {
+  return `arn:${PARTITION}:acm-pca:::template/${template}`;
+}
+
 export interface TestCertificateAuthority {
   readonly arn: string;
   /** The CA's own certificate, PEM. */
@@ -43,7 +51,7 @@ export async function createRootCa(
       CertificateAuthorityArn: arn,
       Csr: Buffer.from(csr.Csr!, 'utf8'),
       SigningAlgorithm: 'SHA384WITHECDSA',
-      TemplateArn: 'arn:aws:acm-pca:::template/RootCACertificate/V1',
+      TemplateArn: pcaTemplateArn('RootCACertificate/V1'),
       Validity: { Type: 'YEARS', Value: 10 },
     }),
   );

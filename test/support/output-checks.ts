@@ -1,0 +1,70 @@
+/**
+ * Real-tool checks on synthesized output, shared by the integration tests of every example app:
+ * cfn-lint, a scan for secret material, and Kong's reference files.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { defaultReferenceDir, loadKongReference } from '../../src/kong/reference';
+import { helmValues } from './synth';
+
+export const SECRET_PATTERNS: [string, RegExp][] = [
+  ['PEM private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ['AWS access key id', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ['Kong license payload', /"(license_key|payload)"\s*:\s*"[^"]{16,}"|"signature"\s*:\s*"[0-9a-f]{64,}"/],
+  ['literal database password', /"MasterUserPassword"\s*:\s*"(?!\{\{resolve:)/],
+  ['literal password value', /"(pg_password|password)"\s*:\s*"(?!\{\{resolve:)[^"]+"/],
+];
+
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** `<file>: <what>` for every file under `dir` that matches a secret pattern. */
+export function secretFindings(dir: string): string[] {
+  const findings: string[] = [];
+  for (const file of filesUnder(dir)) {
+    const text = fs.readFileSync(file).toString('latin1');
+    for (const [what, pattern] of SECRET_PATTERNS) {
+      if (pattern.test(text)) findings.push(`${path.relative(dir, file)}: ${what}`);
+    }
+  }
+  return findings;
+}
+
+/** cfn-lint's errors (E-rules) on one template; W3005 (redundant DependsOn) is CDK noise. Throws without cfn-lint. */
+export function cfnLintErrors(template: string): { errors: string[]; status: number } {
+  const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  if (version.error) throw new Error(`cfn-lint is required for this test and was not found: ${version.error.message}`);
+  const run = spawnSync('cfn-lint', ['--format', 'parseable', '--ignore-checks', 'W3005', '--', template], {
+    encoding: 'utf8',
+  });
+  // cfn-lint's exit code is a bitmask: 1 = crash, 2 = errors, 4 = warnings, 8 = informational.
+  return { errors: run.stdout.split('\n').filter((l) => /:E\d{4}:/.test(l)), status: (run.status ?? 1) & 3 };
+}
+
+/** KONG_* names and Helm `env.*` keys in the templates that Kong's reference files do not know. */
+export function unknownKongNames(templates: string[]): string[] {
+  const reference = loadKongReference(defaultReferenceDir());
+  const unknown: string[] = [];
+  for (const file of templates) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const name of new Set(text.match(/KONG_[A-Z0-9_]+/g) ?? [])) {
+      if (!reference.envNames.has(name)) unknown.push(`${path.basename(file)}: ${name}`);
+    }
+    const template = Template.fromJSON(JSON.parse(text));
+    if (Object.keys(template.findResources('Custom::AWSCDK-EKS-HelmChart')).length === 0) continue;
+    const env = helmValues(template, 'kong').env as Record<string, unknown>;
+    if (Object.keys(env).length <= 5) unknown.push(`${path.basename(file)}: only ${Object.keys(env).length} env keys`);
+    for (const key of Object.keys(env)) {
+      if (!reference.confNames.has(key) && !reference.envNames.has(`KONG_${key.toUpperCase()}`)) {
+        unknown.push(`${path.basename(file)}: env.${key}`);
+      }
+    }
+  }
+  return unknown;
+}
