@@ -1,8 +1,11 @@
 export * from './kong';
+export * from './core/cluster-certificate';
+export * from './core/cluster-certificate-handler';
 export * from './core/cluster-credentials';
 export * from './core/control-plane-connection';
 export * from './core/encryption';
 export * from './core/external-secrets';
+export * from './core/kong-certificate-authority';
 export * from './core/kong-cluster-trust';
 export * from './core/kong-database';
 export * from './core/kong-eks-addons';
@@ -13,3 +16,5 @@ export * from './core/kong-vpc';
 export * from './core/kubernetes-values';
 export * from './control-plane/kong-control-plane-eks';
 export * from './data-plane/kong-data-plane-eks';
+export type { RolloutTarget } from './handlers/cluster-certificate/rollout';
+export { CERTIFICATE_METRICS } from './handlers/cluster-certificate/contract';

@@ -10,6 +10,7 @@ import {
   DEFAULT_ROTATE_BEFORE_DAYS,
   KONG_PKI_PROFILE,
   KONG_SHARED_CERT_PROFILE,
+  validateRotateBeforeDays,
   validateValidityDays,
 } from '../kong/certificate-profile';
 import { KongFleetError } from '../kong/errors';
@@ -143,7 +144,11 @@ export class KongClusterTrust extends Construct implements IKongClusterTrust {
       props.validityDays ??
       (this.mode === 'pki' ? KONG_PKI_PROFILE.validityDays : KONG_SHARED_CERT_PROFILE.validityDays);
     validateValidityDays(this.validityDays, `${where}.validityDays`);
-    this.rotateBeforeDays = props.rotateBeforeDays ?? Math.min(DEFAULT_ROTATE_BEFORE_DAYS, this.validityDays - 1);
+    this.rotateBeforeDays = validateRotateBeforeDays(
+      props.rotateBeforeDays ?? Math.min(DEFAULT_ROTATE_BEFORE_DAYS, this.validityDays - 1),
+      this.validityDays,
+      `${where}.rotateBeforeDays`,
+    );
     this.expiryAlarmDays = props.expiryAlarmDays ?? Math.min(DEFAULT_EXPIRY_ALARM_DAYS, this.rotateBeforeDays);
     if (this.expiryAlarmDays > this.rotateBeforeDays) {
       throw new KongFleetError(`${where}.expiryAlarmDays`, 'alarms before rotation has even been tried', {
