@@ -135,6 +135,11 @@ function refusal(result: HandshakeResult): string {
   return result.ok ? '' : result.reason;
 }
 
+/** The fingerprint the handler reports as Data.Fingerprint: SHA-256 of the DER, lowercase hex. */
+function fingerprintOf(cert: string): string {
+  return new X509Certificate(cert).fingerprint256.replace(/:/g, '').toLowerCase();
+}
+
 function sameCertificate(a: string, b: string): boolean {
   return new X509Certificate(a).raw.equals(new X509Certificate(b).raw);
 }
@@ -485,9 +490,7 @@ describe('shared mode: handshakes with the shared pair and a plane copy of it', 
     expect(primary.key).toBe(old.key);
     expect(primary.next!.cert).not.toBe(old.cert);
     expect(new X509Certificate(primary.next!.cert).checkHost(KONG_CLUSTER_SERVER_NAME)).toBe(KONG_CLUSTER_SERVER_NAME);
-    expect(rotated.Data?.Fingerprint).toBe(
-      new X509Certificate(old.cert).fingerprint256.replace(/:/g, '').toLowerCase(),
-    );
+    expect(rotated.Data?.Fingerprint).toBe(fingerprintOf(old.cert));
     expect(logEntries()).toContainEqual(expect.objectContaining({ requestType: 'Rotate', action: 'staged' }));
 
     // An ISO time on a quarter hour, at least 60 minutes ahead (at most 75).
@@ -556,8 +559,10 @@ describe('shared mode: handshakes with the shared pair and a plane copy of it', 
     expect(rolloutLines()).toEqual([]);
 
     // Nothing due: neither check changes anything.
+    logs.length = 0;
     await rotatePrimary(fleet);
     await rotateCopy(fleet);
+    expect(logEntries().filter((entry) => entry.action === 'kept')).toHaveLength(2);
     expect(rolloutLines()).toEqual([]);
 
     // The pair becomes due: the shared secret is rewritten with a staged pair, the certificate is
@@ -575,9 +580,7 @@ describe('shared mode: handshakes with the shared pair and a plane copy of it', 
     const next = (await readPrimary(fleet)).next!;
     const copyRotated = await rotateCopy(fleet);
     expect((await readCopy(fleet)).cert).toBe(next.cert);
-    expect(copyRotated.Data?.Fingerprint).toBe(
-      new X509Certificate(next.cert).fingerprint256.replace(/:/g, '').toLowerCase(),
-    );
+    expect(copyRotated.Data?.Fingerprint).toBe(fingerprintOf(next.cert));
     let lines = rolloutLines();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('"rollout":"ecs-service c/s"');
@@ -694,9 +697,10 @@ describe('subordinate CA activation (Custom::KongCertificateAuthorityActivation)
   test('pki handshake with CP and DP certificates issued by an activated subordinate CA', async () => {
     // moto does not model the SubordinateCACertificate_PathLen0/V1 template: it puts no extension
     // in the certificate (no basicConstraints CA:TRUE, no keyUsage keyCertSign), so OpenSSL refuses
-    // it as an issuer (the handshake fails with INVALID_PURPOSE). RootCACertificate/V1 is the only moto template that makes a CA
-    // certificate; issued by the root from the subordinate's CSR it gives the same subject, issuer
-    // and key as a real subordinate certificate, with CA:TRUE. The activation is the same.
+    // it as an issuer (the handshake fails with INVALID_PURPOSE). RootCACertificate/V1 is the only
+    // moto template that makes a CA certificate; issued by the root from the subordinate's CSR it
+    // has the subject, issuer and key of a real subordinate certificate, with CA:TRUE. The
+    // activation and the issuance through pki mode are the same as in the test above.
     const sub = await createSubordinate('kong-fleet tls test subordinate CA (handshake)');
     const certificate = await issueCaCertificate(root.arn, sub.csr, 'RootCACertificate/V1');
     expect(new X509Certificate(certificate).checkIssued(new X509Certificate(root.certificate))).toBe(true);
