@@ -175,7 +175,7 @@ export class ClusterCertificate extends Construct {
     this.fingerprint = this.resource.getAttString('Fingerprint');
     this.notAfter = this.resource.getAttString('NotAfter');
 
-    new events.Rule(this, 'RotationCheck', {
+    const check = new events.Rule(this, 'RotationCheck', {
       description: `Checks the Kong cluster certificate ${props.label} every ${CERTIFICATE_CHECK_INTERVAL_MINUTES} minutes: rotates it before expiry, publishes its days to expiry`,
       // Every certificate checks at the same wall-clock minutes, so shared-mode planes switch together.
       schedule: events.Schedule.expression(`cron(0/${CERTIFICATE_CHECK_INTERVAL_MINUTES} * * * ? *)`),
@@ -192,6 +192,9 @@ export class ClusterCertificate extends Construct {
         }),
       ],
     });
+
+    // Checks start once the certificate exists (the handler also skips a secret without a value).
+    check.node.addDependency(this.resource);
 
     const dimensionsMap = { [CERTIFICATE_METRICS.dimension]: props.label };
     this.expiryAlarm = new cloudwatch.Alarm(this, 'ExpiryAlarm', {

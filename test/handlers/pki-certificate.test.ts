@@ -174,6 +174,14 @@ describe('pki mode: Update, Rotate and Delete', () => {
     expect(sans((await readSecret(arn)).value.cert)).toContain('DNS:extra.kong.example.com');
   });
 
+  test('a Rotate that fires before Create has filled the secret leaves it alone', async () => {
+    const arn = await newSecret();
+    await send('Rotate', dpProps(arn));
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
+    expect(Object.keys(described.VersionIdsToStages ?? {})).toHaveLength(0);
+    expect(logs.some((l) => l.includes('skipped: the secret has no value yet'))).toBe(true);
+  });
+
   test('Rotate keeps a certificate that is not due and publishes its days to expiry', async () => {
     const arn = await newSecret();
     const created = await send('Create', dpProps(arn, { Label: 'metric-dp' }));

@@ -71,6 +71,12 @@ export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
         { got: props.secretArn },
       );
     }
+    if (reason === ROTATE_REQUEST_TYPE && !stored) {
+      // The scheduled check can fire before CloudFormation's Create has filled the secret: that
+      // Create issues the first certificate, the check must not race it with a second one.
+      log({ requestType: reason, action: 'skipped: the secret has no value yet', secretArn: props.secretArn });
+      return { PhysicalResourceId: physicalIdFor(props.secretArn) };
+    }
     const replace = reason === 'Create' || (reason === 'Update' && mustRegenerate(event, props, mode));
     const value = await operations.reconcile({ reason, stored, replace, now });
 
