@@ -3,6 +3,7 @@ export * from './core/cluster-certificate';
 export * from './core/cluster-certificate-handler';
 export * from './core/cluster-credentials';
 export * from './core/control-plane-connection';
+export * from './core/data-plane-settings';
 export * from './core/encryption';
 export * from './core/external-secrets';
 export * from './core/kong-certificate-authority';

@@ -1,16 +1,19 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { chartServiceName } from '../kong/chart';
-import { dataPlaneConfig } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { renderHelmValues } from '../kong/render';
-import { checkDataPlaneCompatible, parseKongVersion } from '../kong/version';
 import { IKongControlPlaneConnection } from '../core/control-plane-connection';
+import {
+  DataPlaneDefinition,
+  dataPlaneKongConfig,
+  regionalLicenseSecret,
+  validateDataPlaneDefinition,
+} from '../core/data-plane-settings';
 import { KongEksAddons } from '../core/kong-eks-addons';
 import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
@@ -128,17 +131,17 @@ export class KongDataPlaneEks extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    const licenseSecret = this.regionalLicenseSecret(cp.licenseSecret);
     this.dataPlaneName = props.dataPlaneName ?? id.toLowerCase();
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.dataPlaneName)) {
-      throw new KongFleetError(`${where}.dataPlaneName`, 'is not a DNS label', {
-        got: this.dataPlaneName,
-        expected: 'lower-case letters, digits and hyphens, at most 63',
-      });
-    }
     this.kongVersion = props.kongVersion ?? cp.kongVersion;
-    parseKongVersion(this.kongVersion, `${where}.kongVersion`);
-    checkDataPlaneCompatible(this.kongVersion, cp.kongVersion, `${where}.kongVersion`);
+    const definition: DataPlaneDefinition = {
+      controlPlane: cp,
+      dataPlaneName: this.dataPlaneName,
+      kongVersion: this.kongVersion,
+      labels: props.labels,
+      kongSettings: props.kongSettings,
+    };
+    validateDataPlaneDefinition(definition, where);
+    const licenseSecret = regionalLicenseSecret(this, cp.licenseSecret);
     const minReplicas = props.minReplicas ?? 2;
     const maxReplicas = props.maxReplicas ?? 10;
     const targetCpuPercent = props.targetCpuPercent ?? 70;
@@ -183,20 +186,11 @@ export class KongDataPlaneEks extends Construct {
 
     const credentials = cp.trust.dataPlaneCredentials(this, this.dataPlaneName);
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
-    const config = dataPlaneConfig(
-      {
-        version: this.kongVersion,
-        clusterControlPlane: cp.clusterEndpoint,
-        clusterTelemetryEndpoint: cp.telemetryEndpoint,
-        ...mountedClusterTrustSettings(credentials),
-        // pki: the DP checks the CP certificate's SANs against these names (shared mode: kong_clustering).
-        clusterServerName: credentials.mode === 'pki' ? cp.clusterEndpoint.host : undefined,
-        clusterTelemetryServerName: credentials.mode === 'pki' ? cp.telemetryEndpoint.host : undefined,
-        license: syncedLicenseSetting(licenseSecret),
-        dpLabels: { dp: this.dataPlaneName, runtime: 'eks', ...props.labels },
-        extra: props.kongSettings,
-      },
-      `${where}.kong`,
+    const config = dataPlaneKongConfig(
+      definition,
+      credentials,
+      { ...mountedClusterTrustSettings(credentials), license: syncedLicenseSetting(licenseSecret) },
+      where,
     );
     this.clusterControlPlane = `${cp.clusterEndpoint.host}:${cp.clusterEndpoint.port}`;
     this.clusterTelemetryEndpoint = `${cp.telemetryEndpoint.host}:${cp.telemetryEndpoint.port}`;
@@ -235,28 +229,5 @@ export class KongDataPlaneEks extends Construct {
       value: this.proxyLoadBalancer.loadBalancer.loadBalancerDnsName,
       description: `Kong proxy of data plane ${this.dataPlaneName}`,
     });
-  }
-
-  /**
-   * The license as this data plane's region sees it. The External Secrets Operator reads Secrets
-   * Manager in its own region, so a data plane in another region than the control plane reads a
-   * secret of the same name there (create or replicate it; see docs/operations.md).
-   */
-  private regionalLicenseSecret(license?: secretsmanager.ISecret): secretsmanager.ISecret | undefined {
-    if (!license) return undefined;
-    const here = Stack.of(this).region;
-    const there = Stack.of(license).region;
-    if (Token.isUnresolved(here) || Token.isUnresolved(there) || here === there) return license;
-    if (Token.isUnresolved(license.secretName)) {
-      throw new KongFleetError(
-        `${this.node.path}.controlPlane.licenseSecret`,
-        'a data plane in another region needs the license secret by name',
-        {
-          got: 'a secret whose name is only known at deploy time',
-          expected: 'the control plane license given as secretsmanager.Secret.fromSecretNameV2(...)',
-        },
-      );
-    }
-    return secretsmanager.Secret.fromSecretNameV2(this, 'License', license.secretName);
   }
 }

@@ -117,7 +117,7 @@ describe('KongDataPlaneEks validation', () => {
       labels: { team: 'payments' },
     });
     expect(dp.kongVersion).toBe('3.10.0.6');
-    expect((dp.helmValues as any).env.cluster_dp_labels).toBe('dp:dp,runtime:eks,team:payments');
+    expect((dp.helmValues as any).env.cluster_dp_labels).toBe('dp:dp,team:payments');
     expect((dp.helmValues as any).image.tag).toBe('3.10.0.6');
   });
 
