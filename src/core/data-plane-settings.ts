@@ -1,9 +1,9 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { dataPlaneConfig, KongHybridConfig, KongValue } from '../kong/config';
+import { KongHybridConfig, KongValue } from '../kong/config';
+import { DataPlaneSpec, dataPlaneSettings, PlaneSecretBindings, validateDataPlaneSpec } from '../kong/data-plane';
 import { KongFleetError } from '../kong/errors';
-import { checkDataPlaneCompatible, parseKongVersion } from '../kong/version';
 import { ClusterCredentials } from './cluster-credentials';
 import { IKongControlPlaneConnection } from './control-plane-connection';
 
@@ -24,67 +24,41 @@ export interface DataPlaneDefinition {
   readonly kongSettings?: Record<string, KongValue>;
 }
 
-/**
- * How a runtime hands Kong its secrets: a mounted file path (EKS, any Kubernetes, EC2) or a
- * `SecretRef` the runtime resolves (ECS container secrets). The only part of a data plane's Kong
- * settings that differs between runtimes.
- */
-export interface PlaneSecretBindings {
-  readonly clusterCert: KongValue;
-  readonly clusterCertKey: KongValue;
-  /** pki mode only. */
-  readonly clusterCaCert?: KongValue;
-  /** Present when the control plane has a license. */
-  readonly license?: KongValue;
+/** The runtime-independent Kong spec of a data plane definition. */
+export function dataPlaneSpec(definition: DataPlaneDefinition, credentials: ClusterCredentials): DataPlaneSpec {
+  const cp = definition.controlPlane;
+  return {
+    name: definition.dataPlaneName,
+    version: definition.kongVersion,
+    controlPlaneVersion: cp.kongVersion,
+    clusterEndpoint: cp.clusterEndpoint,
+    telemetryEndpoint: cp.telemetryEndpoint,
+    clusterMtls: credentials.mode,
+    labels: definition.labels,
+    kongSettings: definition.kongSettings,
+  };
 }
 
-/** Validates a data-plane name and version against its control plane; returns the definition's version. */
+/** Validates a data-plane name and version against its control plane, before anything is built. */
 export function validateDataPlaneDefinition(definition: DataPlaneDefinition, where: string): void {
-  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(definition.dataPlaneName)) {
-    throw new KongFleetError(`${where}.dataPlaneName`, 'is not a DNS label', {
-      got: definition.dataPlaneName,
-      expected: 'lower-case letters, digits and hyphens, at most 63',
-    });
-  }
-  parseKongVersion(definition.kongVersion, `${where}.kongVersion`);
-  checkDataPlaneCompatible(definition.kongVersion, definition.controlPlane.kongVersion, `${where}.kongVersion`);
+  validateDataPlaneSpec(
+    {
+      name: definition.dataPlaneName,
+      version: definition.kongVersion,
+      controlPlaneVersion: definition.controlPlane.kongVersion,
+    },
+    where,
+  );
 }
 
-/**
- * The Kong settings of a data plane: the same for every runtime except `bindings`. pki mode sets
- * `cluster_server_name` / `cluster_telemetry_server_name` to the CP's DNS names (the SANs of its
- * certificate); shared mode leaves them to Kong (`kong_clustering`).
- */
+/** The Kong settings of a data plane on any AWS runtime: {@link dataPlaneSettings} of its definition. */
 export function dataPlaneKongConfig(
   definition: DataPlaneDefinition,
   credentials: ClusterCredentials,
   bindings: PlaneSecretBindings,
   where: string,
 ): KongHybridConfig {
-  const cp = definition.controlPlane;
-  const pki = credentials.mode === 'pki';
-  if (pki && bindings.clusterCaCert === undefined) {
-    throw new KongFleetError(`${where}.clusterCaCert`, 'pki mode needs the CA from the credentials secret', {
-      got: undefined,
-    });
-  }
-  return dataPlaneConfig(
-    {
-      version: definition.kongVersion,
-      clusterControlPlane: cp.clusterEndpoint,
-      clusterTelemetryEndpoint: cp.telemetryEndpoint,
-      clusterMtls: credentials.mode,
-      clusterCert: bindings.clusterCert,
-      clusterCertKey: bindings.clusterCertKey,
-      clusterCaCert: pki ? bindings.clusterCaCert : undefined,
-      clusterServerName: pki ? cp.clusterEndpoint.host : undefined,
-      clusterTelemetryServerName: pki ? cp.telemetryEndpoint.host : undefined,
-      license: bindings.license,
-      dpLabels: { dp: definition.dataPlaneName, ...definition.labels },
-      extra: definition.kongSettings,
-    },
-    `${where}.kong`,
-  );
+  return dataPlaneSettings(dataPlaneSpec(definition, credentials), bindings, where);
 }
 
 /**

@@ -8,3 +8,4 @@ export * from './chart';
 export * from './config';
 export * from './render';
 export * from './reference';
+export * from './data-plane';
