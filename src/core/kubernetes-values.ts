@@ -6,14 +6,16 @@ import { chartSecretVolumePath } from '../kong/chart';
 import { SecretRef } from '../kong/config';
 import { isDnsName } from '../kong/net';
 import { ClusterCredentials } from './cluster-credentials';
-import { SyncedKey, SyncSecretOptions } from './external-secrets';
+import {
+  KONG_KUBERNETES_SECRETS,
+  KONG_LICENSE_SECRET_KEY,
+  kubernetesClusterSecretKeys,
+  kubernetesLicenseRef,
+} from '../kong/kubernetes-data-plane';
+import { SyncSecretOptions } from './external-secrets';
 
-/** Names of the Kubernetes Secrets kong-fleet syncs into Kong's namespace. */
-export const KUBERNETES_SECRET_NAMES = {
-  clusterCertificate: 'kong-cluster-cert',
-  license: 'kong-license',
-  postgres: 'kong-postgres',
-} as const;
+/** Names of the Kubernetes Secrets kong-fleet syncs into Kong's namespace (one definition, in src/kong). */
+export const KUBERNETES_SECRET_NAMES = KONG_KUBERNETES_SECRETS;
 
 /**
  * How often the External Secrets Operator re-reads the cluster certificate: a rotated certificate
@@ -21,16 +23,6 @@ export const KUBERNETES_SECRET_NAMES = {
  * shared mode every plane must switch within the same few minutes.
  */
 export const CLUSTER_CERTIFICATE_REFRESH_INTERVAL = '5m';
-
-/** Keys of the cluster-credential secret (DESIGN.md §4) mapped onto a `kubernetes.io/tls` Secret. */
-export function clusterCertificateSecretKeys(mode: 'shared' | 'pki'): SyncedKey[] {
-  const keys: SyncedKey[] = [
-    { secretKey: 'tls.crt', property: 'cert' },
-    { secretKey: 'tls.key', property: 'key' },
-  ];
-  if (mode === 'pki') keys.push({ secretKey: 'ca.crt', property: 'ca' });
-  return keys;
-}
 
 /** The model's cluster-trust fields for a plane whose credentials are mounted by the chart. */
 export function mountedClusterTrustSettings(credentials: ClusterCredentials) {
@@ -45,7 +37,7 @@ export function mountedClusterTrustSettings(credentials: ClusterCredentials) {
 
 /** The `license` setting when a license secret is synced. */
 export function syncedLicenseSetting(licenseSecret?: secretsmanager.ISecret): SecretRef | undefined {
-  return licenseSecret ? { secretName: KUBERNETES_SECRET_NAMES.license, key: 'license' } : undefined;
+  return licenseSecret ? kubernetesLicenseRef() : undefined;
 }
 
 /** The Kubernetes Secrets every Kong plane on EKS needs: its cluster certificate and, if any, the license. */
@@ -59,95 +51,24 @@ export function planeSecretSyncs(
       type: 'kubernetes.io/tls',
       source: credentials.secret,
       sourceKey: credentials.encryptionKey,
-      keys: clusterCertificateSecretKeys(credentials.mode),
+      keys: kubernetesClusterSecretKeys(credentials.mode),
       dependsOn: [credentials.ready],
       refreshInterval: CLUSTER_CERTIFICATE_REFRESH_INTERVAL,
     },
     ...(licenseSecret
-      ? [{ name: KUBERNETES_SECRET_NAMES.license, source: licenseSecret, keys: [{ secretKey: 'license' }] }]
+      ? [
+          {
+            name: KUBERNETES_SECRET_NAMES.license,
+            source: licenseSecret,
+            keys: [{ secretKey: KONG_LICENSE_SECRET_KEY }],
+          },
+        ]
       : []),
   ];
 }
 
-/**
- * Chart values that roll Kong's pods when the certificate or license Secret changes (Kong reads
- * both only at start): Stakater Reloader watches the annotated Deployment and triggers a rolling
- * update that starts a new pod before stopping an old one, so capacity never drops.
- */
-export function rolloutOnSecretChangeValues(): Record<string, unknown> {
-  return {
-    deploymentAnnotations: {
-      'secret.reloader.stakater.com/reload': [
-        KUBERNETES_SECRET_NAMES.clusterCertificate,
-        KUBERNETES_SECRET_NAMES.license,
-      ].join(','),
-    },
-    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-  };
-}
-
-/** Scaling props of a Kong Deployment. */
-export interface KubernetesReplicaOptions {
-  /** Helm release name (the chart's fullname) — selects the pods for spreading. */
-  readonly release: string;
-  /** Fixed replica count, when not autoscaling. */
-  readonly replicas?: number;
-  /** Autoscaling bounds, when autoscaling. */
-  readonly autoscaling?: {
-    readonly minReplicas: number;
-    readonly maxReplicas: number;
-    readonly targetCpuPercent: number;
-  };
-}
-
-/**
- * Chart values for running Kong highly available: replicas or an HPA, a PodDisruptionBudget
- * (the chart refuses one with a single replica, and so do we), pods spread across zones and
- * nodes, resource requests (the HPA needs them), a drain long enough for `kong quit`, and rolling
- * restarts when the certificate or license Secret changes.
- */
-export function kubernetesReplicaValues(options: KubernetesReplicaOptions): Record<string, unknown> {
-  const selector = { matchLabels: { 'app.kubernetes.io/instance': options.release } };
-  return {
-    ...(options.autoscaling
-      ? {
-          autoscaling: {
-            enabled: true,
-            minReplicas: options.autoscaling.minReplicas,
-            maxReplicas: options.autoscaling.maxReplicas,
-            metrics: [
-              {
-                type: 'Resource',
-                resource: {
-                  name: 'cpu',
-                  target: { type: 'Utilization', averageUtilization: options.autoscaling.targetCpuPercent },
-                },
-              },
-            ],
-          },
-        }
-      : { replicaCount: options.replicas }),
-    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
-    topologySpreadConstraints: [
-      {
-        maxSkew: 1,
-        topologyKey: 'topology.kubernetes.io/zone',
-        whenUnsatisfiable: 'DoNotSchedule',
-        labelSelector: selector,
-      },
-      {
-        maxSkew: 1,
-        topologyKey: 'kubernetes.io/hostname',
-        whenUnsatisfiable: 'ScheduleAnyway',
-        labelSelector: selector,
-      },
-    ],
-    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
-    terminationGracePeriodSeconds: 60,
-    ...rolloutOnSecretChangeValues(),
-  };
-}
-
+/** Chart values for running Kong highly available on Kubernetes (defined once, in src/kong). */
+export { kongKubernetesReplicaValues as kubernetesReplicaValues } from '../kong/kubernetes-data-plane';
 /** A DNS name for a record in `zone`: lower-case, valid, and inside the zone. */
 export function validateHostname(hostname: string, zone: route53.IHostedZone, where: string): void {
   if (Token.isUnresolved(hostname)) return;

@@ -3,6 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { chartServiceName } from '../kong/chart';
+import { KongHybridConfig } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
@@ -126,6 +127,8 @@ export class KongDataPlaneEks extends Construct {
   public readonly clusterTelemetryEndpoint: string;
   /** The chart values, as deployed. */
   public readonly helmValues: Record<string, unknown>;
+  /** The Kong settings of this data plane (the same model every runtime renders). */
+  public readonly kongConfig: KongHybridConfig;
 
   constructor(scope: Construct, id: string, props: KongDataPlaneEksProps) {
     super(scope, id);
@@ -186,12 +189,12 @@ export class KongDataPlaneEks extends Construct {
 
     const credentials = cp.trust.dataPlaneCredentials(this, this.dataPlaneName);
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
-    const config = dataPlaneKongConfig(
+    const config = (this.kongConfig = dataPlaneKongConfig(
       definition,
       credentials,
       { ...mountedClusterTrustSettings(credentials), license: syncedLicenseSetting(licenseSecret) },
       where,
-    );
+    ));
     this.clusterControlPlane = `${cp.clusterEndpoint.host}:${cp.clusterEndpoint.port}`;
     this.clusterTelemetryEndpoint = `${cp.telemetryEndpoint.host}:${cp.telemetryEndpoint.port}`;
 

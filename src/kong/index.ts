@@ -9,3 +9,4 @@ export * from './config';
 export * from './render';
 export * from './reference';
 export * from './data-plane';
+export * from './kubernetes-data-plane';
