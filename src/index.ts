@@ -16,6 +16,7 @@ export * from './core/kong-load-balancer';
 export * from './core/kong-vpc';
 export * from './core/kubernetes-values';
 export * from './control-plane/kong-control-plane-eks';
+export * from './data-plane/kong-data-plane-ecs';
 export * from './data-plane/kong-data-plane-eks';
 export type { RolloutTarget } from './handlers/cluster-certificate/rollout';
 export { CERTIFICATE_METRICS } from './handlers/cluster-certificate/contract';

@@ -244,9 +244,7 @@ export class ClusterCertificate extends Construct {
    */
   public addEcsServiceRollout(service: ecs.IBaseService): void {
     this.rollouts.push({ type: 'ecs-service', cluster: service.cluster.clusterName, service: service.serviceName });
-    this.handler.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [service.serviceArn] }),
-    );
+    this.grantRollout([new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [service.serviceArn] })]);
   }
 
   /**
@@ -255,22 +253,31 @@ export class ClusterCertificate extends Construct {
    */
   public addAutoScalingGroupRollout(group: autoscaling.IAutoScalingGroup): void {
     this.rollouts.push({ type: 'auto-scaling-group', name: group.autoScalingGroupName });
-    const fn = this.handler.function;
-    fn.addToRolePolicy(
+    const policy = this.grantRollout([
       new iam.PolicyStatement({
         actions: ['autoscaling:StartInstanceRefresh', 'autoscaling:CancelInstanceRefresh'],
         resources: [group.autoScalingGroupArn],
       }),
-    );
-    fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['autoscaling:DescribeInstanceRefreshes'], resources: ['*'] }),
-    );
+    ]);
     acknowledgeNag(
-      this.handler,
+      policy,
       'IAM5',
       'autoscaling:DescribeInstanceRefreshes has no resource type; StartInstanceRefresh and CancelInstanceRefresh are limited to the plane group',
       ['Resource::*'],
     );
+  }
+
+  /**
+   * Rollout permissions in a policy of their own: the plane's service or group waits for this
+   * certificate (its workers read the secret when they start), so the handler — which the
+   * certificate waits for — must not wait for the service or group.
+   */
+  private grantRollout(statements: iam.PolicyStatement[]): iam.Policy {
+    return new iam.Policy(this, `RolloutPolicy${this.rollouts.length}`, {
+      roles: [this.handler.function.role!],
+      statements,
+    });
   }
 
   private configureCopy(props: ClusterCertificateProps, properties: Record<string, string>): void {

@@ -249,12 +249,18 @@ describe('rollouts after a rotation', () => {
     expect(input).toContain('RolloutTargets');
     expect(input).toContain('ecs-service');
     expect(input).toContain('auto-scaling-group');
+    // Rollout grants are policies of their own: the certificate must not wait for the service or group.
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'ecs:UpdateService', Resource: { Ref: Match.anyValue() } }),
+        Statement: [Match.objectLike({ Action: 'ecs:UpdateService', Resource: { Ref: Match.anyValue() } })],
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
           Match.objectLike({ Action: ['autoscaling:StartInstanceRefresh', 'autoscaling:CancelInstanceRefresh'] }),
-        ]),
+          Match.objectLike({ Action: 'autoscaling:DescribeInstanceRefreshes', Resource: '*' }),
+        ],
       },
     });
   });
