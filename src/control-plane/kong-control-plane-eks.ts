@@ -20,13 +20,13 @@ import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
+import { validateHostname } from '../core/hostnames';
 import {
   KUBERNETES_SECRET_NAMES,
   planeSecretSyncs,
   mountedClusterTrustSettings,
   syncedLicenseSetting,
   kubernetesReplicaValues,
-  validateHostname,
 } from '../core/kubernetes-values';
 
 /** Properties of {@link KongControlPlaneEks}. */

@@ -263,8 +263,8 @@ export class ClusterCertificate extends Construct {
     acknowledgeNag(
       policy,
       'IAM5',
-      'autoscaling:DescribeInstanceRefreshes has no resource type; StartInstanceRefresh and CancelInstanceRefresh are limited to the plane group',
-      ['Resource::*'],
+      "autoscaling:DescribeInstanceRefreshes has no resource type; StartInstanceRefresh and CancelInstanceRefresh name exactly the plane's group, whose ARN holds an id assigned at creation (hence its wildcard)",
+      ['Resource::*', resourceFinding(policy, group.autoScalingGroupArn)],
     );
   }
 

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SecretRef, secretRef } from '../kong/config';
+import { KongHybridConfig, SecretRef, secretRef } from '../kong/config';
 import { PlaneSecretBindings } from '../kong/data-plane';
 import { KongFleetError } from '../kong/errors';
 import { formatHostPort } from '../kong/net';
@@ -214,6 +214,8 @@ export class KongDataPlaneEcs extends Construct {
   public readonly clusterTelemetryEndpoint: string;
   /** The container's plain environment (the rendered Kong settings; no secret is in it). */
   public readonly kongEnvironment: Readonly<Record<string, string>>;
+  /** The Kong settings of this data plane (the same model every runtime renders). */
+  public readonly kongConfig: KongHybridConfig;
   /** Names of the Kong variables passed as container secrets, sorted. */
   public readonly kongSecretNames: readonly string[];
 
@@ -270,7 +272,8 @@ export class KongDataPlaneEcs extends Construct {
       clusterCaCert: credentials.mode === 'pki' ? secretRef(CLUSTER_CREDENTIALS_SECRET, 'ca') : undefined,
       license: licenseSecret ? secretRef(LICENSE_SECRET, WHOLE_SECRET) : undefined,
     };
-    const rendered = renderEnvironment(dataPlaneKongConfig(definition, credentials, bindings, where));
+    this.kongConfig = dataPlaneKongConfig(definition, credentials, bindings, where);
+    const rendered = renderEnvironment(this.kongConfig);
     this.kongEnvironment = rendered.environment;
     this.kongSecretNames = Object.keys(rendered.secrets).sort();
     const secrets: Record<string, ecs.Secret> = {};

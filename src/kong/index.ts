@@ -10,3 +10,4 @@ export * from './render';
 export * from './reference';
 export * from './data-plane';
 export * from './kubernetes-data-plane';
+export * from './ec2-user-data';
