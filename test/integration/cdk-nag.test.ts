@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildAwsDiagramApp } from '../../examples/aws-diagram-app';
 import { buildPkiApp } from '../../examples/pki-app';
 import { buildSeedApp } from '../../examples/seed-app';
 import { unitTestApp } from '../support/synth';
@@ -21,6 +22,16 @@ test('the pki app (ACM Private CA, a data plane in another region) has no unackn
   buildPkiApp(app);
   expect(() => app.synth()).not.toThrow();
 });
+
+test.each(['shared', 'pki'])(
+  'the AWS diagram app (CP on EC2, DPs on ECS and EKS, %s trust) has no unacknowledged findings',
+  (mode) => {
+    const app = nagged(unitTestApp());
+    app.node.setContext('kong-fleet:trustMode', mode);
+    buildAwsDiagramApp(app);
+    expect(() => app.synth()).not.toThrow();
+  },
+);
 
 test('an unacknowledged finding fails synthesis (so the check above can fail)', () => {
   const app = nagged(unitTestApp());
