@@ -110,21 +110,22 @@ export class ExternalSecretsOperator extends Construct {
   }
 
   /**
-   * Read access for the operator, written on the operator's role only. The secret and its key may
-   * live in another stack (a data plane reading the control plane's trust secret); granting
-   * through their resource policies would make that stack depend on this one, a cycle. The key's
-   * default policy delegates to IAM in its account; `kms:ViaService` limits decryption to reads
-   * through Secrets Manager.
+   * Read access for the operator to one secret, as a policy on the operator's role created in
+   * `scope` (the release that needs it). The secret and its key may live in another stack (a data
+   * plane's certificate, the license) and the cluster in a third (a shared cluster): the policy
+   * lives with the consumer, so neither the secret's nor the cluster's stack depends on it. The
+   * key's default policy delegates to IAM in its account; `kms:ViaService` limits decryption to
+   * reads through Secrets Manager.
    */
-  private grantRead(secret: secretsmanager.ISecret, key?: kms.IKey): void {
-    this.serviceAccount.addToPrincipalPolicy(
+  private grantRead(scope: Construct, id: string, secret: secretsmanager.ISecret, key?: kms.IKey): void {
+    const statements = [
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         resources: [secret.secretArn],
       }),
-    );
+    ];
     if (key) {
-      this.serviceAccount.addToPrincipalPolicy(
+      statements.push(
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [key.keyArn],
@@ -132,14 +133,19 @@ export class ExternalSecretsOperator extends Construct {
         }),
       );
     }
+    new iam.Policy(scope, id, { roles: [this.serviceAccount.role], statements });
   }
 
-  /** Keeps a Kubernetes Secret in sync with a Secrets Manager secret; grants the operator read access. */
-  public syncSecret(id: string, options: SyncSecretOptions): eks.KubernetesManifest {
-    this.grantRead(options.source, options.sourceKey);
+  /**
+   * Keeps a Kubernetes Secret in sync with a Secrets Manager secret; grants the operator read access.
+   * The ExternalSecret is created under `scope` (the Kong release that uses it, possibly in another
+   * stack than the cluster), so a release's secrets live and die with the release.
+   */
+  public syncSecret(scope: Construct, id: string, options: SyncSecretOptions): eks.KubernetesManifest {
+    this.grantRead(scope, `${id}ReadAccess`, options.source, options.sourceKey);
     // A secret imported by name has only a partial ARN: address it by name instead.
     const remoteKey = options.source.secretFullArn ?? options.source.secretName;
-    const manifest = new eks.KubernetesManifest(this, id, {
+    const manifest = new eks.KubernetesManifest(scope, id, {
       cluster: this.cluster,
       manifest: [
         {

@@ -55,7 +55,7 @@ export class KongEksRelease extends Construct {
       manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: props.namespace } }],
     });
     const synced = props.secrets.map((s) =>
-      props.addons.externalSecrets.syncSecret(`${props.namespace}-${s.name}`, {
+      props.addons.externalSecrets.syncSecret(this, `Secret-${s.name}`, {
         ...s,
         namespace: props.namespace,
         dependsOn: [namespace, ...(s.dependsOn ?? [])],
@@ -94,11 +94,14 @@ export class KongEksRelease extends Construct {
     });
 
     // Pods take the node/cluster security group (VPC CNI); let the load balancer in on Kong's ports.
+    // The rule lives with the load balancer (remoteRule): a release on a shared cluster in another
+    // stack must not change the cluster's stack.
     for (const port of [...new Set(props.targetPorts)]) {
       props.cluster.clusterSecurityGroup.addIngressRule(
         props.loadBalancer.securityGroup,
         ec2.Port.tcp(port),
         `Kong port ${port} from its load balancer`,
+        true,
       );
     }
   }

@@ -1,0 +1,308 @@
+import { App, AppProps, CfnOutput, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { KongControlPlaneEc2 } from '../control-plane/kong-control-plane-ec2';
+import { KongControlPlaneEks } from '../control-plane/kong-control-plane-eks';
+import { dataPlaneSpec } from '../core/data-plane-settings';
+import { IKongControlPlaneConnection } from '../core/control-plane-connection';
+import { KongClusterTrust } from '../core/kong-cluster-trust';
+import { KongEksCluster } from '../core/kong-eks-cluster';
+import { KongVpc } from '../core/kong-vpc';
+import { KongDataPlaneEc2 } from '../data-plane/kong-data-plane-ec2';
+import { KongDataPlaneEcs } from '../data-plane/kong-data-plane-ecs';
+import { KongDataPlaneEks } from '../data-plane/kong-data-plane-eks';
+import { KongFleetError } from '../kong/errors';
+import { KubernetesDataPlane, renderKubernetesDataPlane } from '../kong/kubernetes-data-plane';
+import { ControlPlaneModel, CpuArchitecture, DataPlaneModel, FleetModel } from './model';
+
+/** What a stack of the fleet is for. */
+export type FleetStackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster';
+
+/** One stack of the fleet, with what the CLI reports about it. */
+export interface FleetStack {
+  readonly stack: Stack;
+  readonly kind: FleetStackKind;
+  readonly region: string;
+  /** Runtime of the plane (control plane, data plane), or `vpc` / `eks` for shared stacks. */
+  readonly runtime: string;
+  /** The data plane's name (data-plane stacks). */
+  readonly dataPlane?: string;
+  /** What a user connects to: the CP's cluster endpoint, a DP's proxy, a DP's `cluster_control_plane`. */
+  readonly endpoint?: string;
+}
+
+/** Stack names of a fleet: stable, so adding or removing one data plane renames nothing else. */
+export const fleetStackNames = {
+  controlPlane: (fleet: string) => `${fleet}-cp`,
+  dataPlane: (fleet: string, dp: string) => `${fleet}-dp-${dp}`,
+  network: (fleet: string, region: string, account?: string) => `${fleet}-net-${region}${account ? `-${account}` : ''}`,
+  cluster: (fleet: string, cluster: string) => `${fleet}-eks-${cluster}`,
+};
+
+/**
+ * A validated fleet (`fleet.yaml`, see src/fleet/load.ts) as a CDK app:
+ * - `<fleet>-cp`: the control plane in its region (EKS or EC2, RDS, cluster NLB, Route 53), and
+ *   the cluster trust;
+ * - `<fleet>-net-<region>`: one VPC per region (and account) shared by the data planes there,
+ *   unless a data plane asks for its own (`network: own`);
+ * - `<fleet>-eks-<cluster>`: an EKS cluster shared by the EKS data planes of a region that name it;
+ * - `<fleet>-dp-<name>`: one stack per data plane in its region (and account). A `kubernetes` data
+ *   plane's stack holds only its cluster certificate; its Helm values are in `kubernetesDataPlanes`.
+ *
+ * Data-plane stacks reach the control plane by DNS name and find its trust by name
+ * (docs/certificates.md): nothing is copied by hand, and no data plane is exported from or imported
+ * into the control-plane stack, so a data-plane change never changes it.
+ */
+export class FleetApp extends App {
+  public readonly model: FleetModel;
+  public readonly fleetStacks: FleetStack[] = [];
+  public readonly controlPlane: IKongControlPlaneConnection;
+  public readonly trust: KongClusterTrust;
+  /** Files for each `kubernetes` data plane (values.yaml, secrets.md) and its helm command. */
+  public readonly kubernetesDataPlanes = new Map<string, KubernetesDataPlane>();
+  /** Things the fleet asks for that this version does not build (reported by the CLI). */
+  public readonly warnings: string[] = [];
+  private readonly networks = new Map<string, ec2.IVpc>();
+  private readonly clusters = new Map<string, eks.Cluster>();
+
+  constructor(model: FleetModel, props: AppProps = {}) {
+    super({
+      ...props,
+      context: {
+        // Cross-stack references (shared VPCs and clusters) stay strong: CloudFormation then
+        // refuses to delete what a data plane still uses.
+        '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+        ...props.context,
+      },
+    });
+    this.model = model;
+    const cp = model.controlPlane;
+    if (cp.runtime === 'konnect') {
+      throw new KongFleetError('controlPlane.runtime', 'a Kong Konnect control plane is not synthesized yet', {
+        got: 'konnect',
+        expected: 'eks or ec2 (Konnect data planes are issue #8)',
+      });
+    }
+    const cpStack = this.addFleetStack(fleetStackNames.controlPlane(model.name), cp.region, cp.account, {
+      kind: 'control-plane',
+      runtime: cp.runtime,
+      description: `Kong Gateway control plane of fleet ${model.name} on ${cp.runtime.toUpperCase()} (kong-fleet)`,
+    });
+    const otherAccounts = [
+      ...new Set(model.dataPlanes.map((dp) => dp.account).filter((a): a is string => !!a && a !== cp.account)),
+    ].sort();
+    this.trust = new KongClusterTrust(cpStack.stack, 'ClusterTrust', {
+      mode: model.certificates.mode,
+      name: model.name,
+      validityDays: model.certificates.validityDays,
+      rotateBeforeDays: model.certificates.rotateBeforeDays,
+      certificateAuthorityArn: model.certificates.certificateAuthorityArn,
+      parentCertificateAuthorityArn: model.certificates.parentCertificateAuthorityArn,
+      trustedAccounts: otherAccounts.length > 0 ? otherAccounts : undefined,
+    });
+    this.controlPlane = this.buildControlPlane(cpStack.stack, cp);
+    cpStack.endpoint = `${this.controlPlane.clusterEndpoint.host}:${this.controlPlane.clusterEndpoint.port}`;
+
+    for (const dp of model.dataPlanes) this.buildDataPlane(dp);
+    for (const [service, on] of Object.entries(model.sharedServices)) {
+      if (on) this.warnings.push(`sharedServices.${service}: not synthesized yet (shared services are issue #6)`);
+    }
+  }
+
+  private buildControlPlane(stack: Stack, cp: ControlPlaneModel): IKongControlPlaneConnection {
+    const endpoints = cp.endpoints!;
+    const database = cp.database!;
+    const hostedZone = endpoints.hostedZoneId
+      ? route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+          hostedZoneId: endpoints.hostedZoneId,
+          zoneName: endpoints.hostedZone,
+        })
+      : new route53.PublicHostedZone(stack, 'Zone', { zoneName: endpoints.hostedZone });
+    const common = {
+      trust: this.trust,
+      hostedZone,
+      clusterHostname: endpoints.cluster,
+      telemetryHostname: endpoints.telemetry,
+      licenseSecret: this.license(stack),
+      kongVersion: this.model.kong.version,
+      vpc: new KongVpc(stack, 'Network', this.vpcZones(stack)).vpc,
+      clusterEndpointInternetFacing: endpoints.internetFacing,
+      dataPlaneCidrs: endpoints.allowedCidrs ? [...endpoints.allowedCidrs] : undefined,
+      databaseInstanceType: new ec2.InstanceType(database.instanceType),
+      databaseMultiAz: database.multiAz,
+      databaseDeletionProtection: database.deletionProtection,
+    };
+    if (cp.runtime === 'eks') {
+      return new KongControlPlaneEks(stack, 'ControlPlane', { ...common, replicas: cp.replicas });
+    }
+    return new KongControlPlaneEc2(stack, 'ControlPlane', {
+      ...common,
+      architecture: architecture(cp.architecture),
+      instanceType: cp.instanceType ? new ec2.InstanceType(cp.instanceType) : undefined,
+      minCapacity: cp.replicas,
+      maxCapacity: cp.replicas + 1,
+    });
+  }
+
+  private buildDataPlane(dp: DataPlaneModel): void {
+    const fleetStack = this.addFleetStack(fleetStackNames.dataPlane(this.model.name, dp.name), dp.region, dp.account, {
+      kind: 'data-plane',
+      runtime: dp.runtime,
+      dataPlane: dp.name,
+      description: `Kong Gateway data plane ${dp.name} of fleet ${this.model.name} on ${dp.runtime} (kong-fleet)`,
+    });
+    const stack = fleetStack.stack;
+    const common = {
+      controlPlane: this.controlPlane,
+      dataPlaneName: dp.name,
+      kongVersion: dp.version,
+      labels: dp.labels ? { ...dp.labels } : undefined,
+      kongSettings: dp.kongSettings ? { ...dp.kongSettings } : undefined,
+    };
+    const proxy = {
+      proxyInternetFacing: dp.proxy.internetFacing,
+      proxyAllowedCidrs: dp.proxy.allowedCidrs ? [...dp.proxy.allowedCidrs] : undefined,
+    };
+    const vpc = () =>
+      dp.network === 'own' ? new KongVpc(stack, 'Network', this.vpcZones(stack)).vpc : this.network(dp);
+    switch (dp.runtime) {
+      case 'eks': {
+        const plane = new KongDataPlaneEks(stack, 'DataPlane', {
+          ...common,
+          ...proxy,
+          ...(dp.cluster ? { cluster: this.cluster(dp) } : { vpc: vpc() }),
+          minReplicas: dp.replicas.min,
+          maxReplicas: dp.replicas.max,
+        });
+        fleetStack.endpoint = plane.clusterControlPlane;
+        break;
+      }
+      case 'ecs': {
+        const plane = new KongDataPlaneEcs(stack, 'DataPlane', {
+          ...common,
+          ...proxy,
+          vpc: vpc(),
+          minTasks: dp.replicas.min,
+          maxTasks: dp.replicas.max,
+          cpuArchitecture: dp.architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : undefined,
+        });
+        fleetStack.endpoint = plane.clusterControlPlane;
+        break;
+      }
+      case 'ec2': {
+        const plane = new KongDataPlaneEc2(stack, 'DataPlane', {
+          ...common,
+          ...proxy,
+          vpc: vpc(),
+          architecture: architecture(dp.architecture),
+          instanceType: dp.instanceType ? new ec2.InstanceType(dp.instanceType) : undefined,
+          minCapacity: dp.replicas.min,
+          maxCapacity: dp.replicas.max,
+        });
+        fleetStack.endpoint = plane.clusterControlPlane;
+        break;
+      }
+      case 'kubernetes': {
+        // No AWS runtime: the stack holds the data plane's certificate, the files say how to use it.
+        const scope = new Construct(stack, 'DataPlane');
+        const credentials = this.trust.dataPlaneCredentials(scope, dp.name);
+        new CfnOutput(stack, 'ClusterCredentialsSecret', {
+          value: credentials.secret.secretArn,
+          description: `Secrets Manager secret with the cluster credentials of ${dp.name} (see secrets.md)`,
+        });
+        const rendered = renderKubernetesDataPlane(
+          {
+            spec: dataPlaneSpec(common, credentials),
+            namespace: dp.namespace,
+            license: this.model.kong.licenseSecret !== undefined,
+            replicas: { min: dp.replicas.min, max: dp.replicas.max },
+          },
+          `dataPlanes.${dp.name}`,
+        );
+        this.kubernetesDataPlanes.set(dp.name, rendered);
+        fleetStack.endpoint = `${this.controlPlane.clusterEndpoint.host}:${this.controlPlane.clusterEndpoint.port}`;
+        break;
+      }
+    }
+  }
+
+  /** The shared VPC of a data plane's region and account, in its own stack. */
+  private network(dp: DataPlaneModel): ec2.IVpc {
+    const name = fleetStackNames.network(this.model.name, dp.region, this.networkAccount(dp));
+    let vpc = this.networks.get(name);
+    if (!vpc) {
+      const { stack } = this.addFleetStack(name, dp.region, dp.account, {
+        kind: 'network',
+        runtime: 'vpc',
+        description: `Network shared by the Kong data planes of fleet ${this.model.name} in ${dp.region} (kong-fleet)`,
+      });
+      vpc = new KongVpc(stack, 'Network', this.vpcZones(stack)).vpc;
+      this.networks.set(name, vpc);
+    }
+    return vpc;
+  }
+
+  /** A shared EKS cluster (named by the data planes that use it), in its own stack on the region's VPC. */
+  private cluster(dp: DataPlaneModel): eks.Cluster {
+    const name = fleetStackNames.cluster(this.model.name, dp.cluster!);
+    let cluster = this.clusters.get(name);
+    if (!cluster) {
+      const vpc = this.network(dp);
+      const { stack } = this.addFleetStack(name, dp.region, dp.account, {
+        kind: 'cluster',
+        runtime: 'eks',
+        description: `EKS cluster ${dp.cluster} shared by Kong data planes of fleet ${this.model.name} (kong-fleet)`,
+      });
+      cluster = new KongEksCluster(stack, 'Cluster', { vpc }).cluster;
+      this.clusters.set(name, cluster);
+    }
+    return cluster;
+  }
+
+  /** Networks are shared per region and per explicit account other than the control plane's. */
+  private networkAccount(dp: DataPlaneModel): string | undefined {
+    return dp.account && dp.account !== this.model.controlPlane.account ? dp.account : undefined;
+  }
+
+  private license(stack: Stack): secretsmanager.ISecret | undefined {
+    const name = this.model.kong.licenseSecret;
+    return name ? secretsmanager.Secret.fromSecretNameV2(stack, 'License', name) : undefined;
+  }
+
+  /**
+   * Zones by `Fn::GetAZs` when the stack has a concrete account: CDK would otherwise look the
+   * zones up with credentials at synth time. Region-only stacks get them that way by default.
+   */
+  private vpcZones(stack: Stack) {
+    return Token.isUnresolved(stack.account)
+      ? {}
+      : { availabilityZones: [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())] };
+  }
+
+  private addFleetStack(
+    name: string,
+    region: string,
+    account: string | undefined,
+    info: Omit<FleetStack, 'stack' | 'region' | 'endpoint'> & { description: string },
+  ): { stack: Stack; endpoint?: string } & FleetStack {
+    const stack = new Stack(this, name, {
+      stackName: name,
+      env: { region, account },
+      description: info.description,
+    });
+    const entry = { stack, kind: info.kind, region, runtime: info.runtime, dataPlane: info.dataPlane } as FleetStack & {
+      endpoint?: string;
+    };
+    this.fleetStacks.push(entry);
+    return entry;
+  }
+}
+
+function architecture(arch?: CpuArchitecture): ec2.InstanceArchitecture | undefined {
+  if (arch === undefined) return undefined;
+  return arch === 'arm64' ? ec2.InstanceArchitecture.ARM_64 : ec2.InstanceArchitecture.X86_64;
+}
