@@ -35,6 +35,15 @@ export interface FleetStack {
   readonly endpoint?: string;
 }
 
+/** Properties of {@link FleetApp}. */
+export interface FleetAppProps extends AppProps {
+  /**
+   * Called once per stack as it is built (the CLI prints it as progress).
+   * @default - nothing is reported
+   */
+  readonly progress?: (message: string) => void;
+}
+
 /** Stack names of a fleet: stable, so adding or removing one data plane renames nothing else. */
 export const fleetStackNames = {
   controlPlane: (fleet: string) => `${fleet}-cp`,
@@ -69,16 +78,20 @@ export class FleetApp extends App {
   private readonly networks = new Map<string, ec2.IVpc>();
   private readonly clusters = new Map<string, eks.Cluster>();
 
-  constructor(model: FleetModel, props: AppProps = {}) {
+  private readonly progress?: (message: string) => void;
+
+  constructor(model: FleetModel, props: FleetAppProps = {}) {
+    const { progress, ...appProps } = props;
     super({
-      ...props,
+      ...appProps,
       context: {
         // Cross-stack references (shared VPCs and clusters) stay strong: CloudFormation then
         // refuses to delete what a data plane still uses.
         '@aws-cdk/core:defaultCrossStackReferences': 'strong',
-        ...props.context,
+        ...appProps.context,
       },
     });
+    this.progress = progress;
     this.model = model;
     const cp = model.controlPlane;
     if (cp.runtime === 'konnect') {
@@ -289,6 +302,7 @@ export class FleetApp extends App {
     account: string | undefined,
     info: Omit<FleetStack, 'stack' | 'region' | 'endpoint'> & { description: string },
   ): { stack: Stack; endpoint?: string } & FleetStack {
+    this.progress?.(`${name} (${info.kind} ${info.runtime}, ${region})`);
     const stack = new Stack(this, name, {
       stackName: name,
       env: { region, account },
