@@ -164,6 +164,13 @@ export function synthesizeTemplates(model: FleetModel): StackTemplates {
 
 function plan(oldFile: string, newFile: string, io: CliIo): number {
   const oldModel = load(oldFile, io);
+  // A data plane newer than its control plane is a refused change, not a broken file.
+  const next = loadFleetFile(newFile);
+  if (next.issues.length > 0 && next.issues.every((issue) => issue.code === 'version-incompatible')) {
+    io.stdout('UNSAFE: the new fleet breaks the data-plane version rule (upgrade the control plane first):\n');
+    for (const issue of next.issues) io.stdout(`  - ${formatIssue(newFile, issue)}\n`);
+    return EXIT.unsafe;
+  }
   const newModel = load(newFile, io);
   if (!oldModel || !newModel) return EXIT.invalid;
   io.stderr(`synthesizing ${oldFile} and ${newFile}…\n`);

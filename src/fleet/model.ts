@@ -126,4 +126,9 @@ export interface FleetIssue {
   /** 1-based, when the path exists in the file. */
   readonly line?: number;
   readonly column?: number;
+  /**
+   * What kind of problem, where a command treats it specially: `plan` reports a data plane
+   * newer than its control plane as an unsafe change (exit 2), not as an invalid file.
+   */
+  readonly code?: 'version-incompatible';
 }

@@ -1,7 +1,12 @@
 /** Hand-built fleet models for tests that must not depend on the YAML loader. */
 import type { DataPlaneModel, FleetModel } from '../../src/fleet/model';
 
-export function dataPlane(name: string, runtime: DataPlaneModel['runtime'], region: string, extra: Partial<DataPlaneModel> = {}): DataPlaneModel {
+export function dataPlane(
+  name: string,
+  runtime: DataPlaneModel['runtime'],
+  region: string,
+  extra: Partial<DataPlaneModel> = {},
+): DataPlaneModel {
   return {
     name,
     runtime,

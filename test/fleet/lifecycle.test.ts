@@ -127,15 +127,25 @@ describe('DP-only changes: safe, and only that DP (and its region/cluster stack 
 });
 
 describe('version rules', () => {
-  test('a DP upgraded beyond the CP minor is refused', () => {
-    const { result } = plan(base(), {
-      ...base(),
-      // The loader refuses an incompatible DP outright; plan sees the same rule on a valid pair:
-      // raise the CP and that DP together (see below) — here we check the loader's refusal.
-    });
-    expect(result.verdict.safe).toBe(true);
-    const issues = parseFleet(stringify(edit((d) => (d.dataPlanes[3].version = '3.11.0.3')))).issues;
-    expect(issues.map((i) => i.path)).toContain('dataPlanes[3].version');
+  test('a DP upgraded beyond the CP minor is refused: the loader names the rule, plan exits 2', async () => {
+    const beyond = edit((d) => (d.dataPlanes[3].version = '3.11.0.3'));
+    const issues = parseFleet(stringify(beyond)).issues;
+    expect(issues).toEqual([expect.objectContaining({ path: 'dataPlanes[3].version', code: 'version-incompatible' })]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-fleet-beyond-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.yaml'), stringify(base()));
+      fs.writeFileSync(path.join(dir, 'b.yaml'), stringify(beyond));
+      let stdout = '';
+      const code = await main(['plan', path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')], {
+        stdout: (t) => (stdout += t),
+        stderr: () => undefined,
+      });
+      expect(code).toBe(EXIT.unsafe);
+      expect(stdout).toMatch(/^UNSAFE: .*version rule/m);
+      expect(stdout).toContain('dataPlanes[3].version');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('CP upgrade then DP upgrade: each step safe; both in one step refused', () => {
