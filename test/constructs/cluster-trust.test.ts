@@ -8,8 +8,9 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { KongClusterTrust, KongClusterTrustProps, KongFleetError, KongVpc } from '../../src';
+import { KongClusterTrust, KongClusterTrustProps, KongVpc } from '../../src';
 import { unitTestApp } from '../support/synth';
+import { expectKongError } from '../support/errors';
 
 const PARENT_CA = `arn:${'aws'}:acm-pca:us-east-1:222222222222:certificate-authority/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
 const SERVER_NAMES = ['cluster.kong.example.com', 'telemetry.kong.example.com'];
@@ -19,17 +20,6 @@ function trustIn(props: KongClusterTrustProps = {}) {
   const stack = new Stack(app, 'Trust');
   const trust = new KongClusterTrust(stack, 'ClusterTrust', { name: 'fleet', ...props });
   return { app, stack, trust };
-}
-
-function expectKongError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(KongFleetError);
-  expect((caught as Error).message).toMatch(pattern);
 }
 
 /** A stand-in for a plane construct in another stack (region/account from `env`). */

@@ -11,10 +11,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { ClusterMtlsMode, IKongControlPlaneConnection, KongClusterTrust, KongFleetError, kongEnvName } from '../../src';
+import { ClusterMtlsMode, IKongControlPlaneConnection, KongClusterTrust, kongEnvName } from '../../src';
 import { KongDataPlaneEcs, KongDataPlaneEcsProps } from '../../src/data-plane/kong-data-plane-ecs';
 import { cfnLintErrors, secretFindings } from '../support/output-checks';
 import { unitTestApp } from '../support/synth';
+import { expectKongError } from '../support/errors';
 
 const CP_VERSION = '3.10.0.6';
 const CLUSTER_HOST = 'cluster.kong.example.com';
@@ -106,17 +107,6 @@ function reachable(template: Template, from: string): Set<string> {
     }
   }
   return seen;
-}
-
-function expectKongError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(KongFleetError);
-  expect((caught as Error).message).toMatch(pattern);
 }
 
 describe.each<ClusterMtlsMode>(['shared', 'pki'])('%s mode, every default', (mode) => {

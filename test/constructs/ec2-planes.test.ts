@@ -18,12 +18,12 @@ import { IKongControlPlaneConnection } from '../../src/core/control-plane-connec
 import { KONG_VERSION_TAG, migrationScript } from '../../src/kong/ec2-user-data';
 import { KongClusterTrust } from '../../src/core/kong-cluster-trust';
 import { KongDataPlaneEc2, KongDataPlaneEc2Props } from '../../src/data-plane/kong-data-plane-ec2';
-import { KongFleetError } from '../../src/kong/errors';
 import { defaultReferenceDir, loadKongReference } from '../../src/kong/reference';
 import { kongEnvName } from '../../src/kong/render';
 import { DEFAULT_KONG_VERSION } from '../../src/kong/version';
 import { cfnLintErrors, filesUnder, secretFindings } from '../support/output-checks';
 import { unitTestApp } from '../support/synth';
+import { expectKongError } from '../support/errors';
 
 const ZONE = 'kong.example.com';
 const CLUSTER = `cluster.${ZONE}`;
@@ -139,17 +139,6 @@ function ingressRules(template: Template): Array<Record<string, any>> {
 
 function covers(rule: Record<string, any>, port: number): boolean {
   return rule.IpProtocol === '-1' || (rule.FromPort <= port && port <= rule.ToPort);
-}
-
-function expectKongError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(KongFleetError);
-  expect((caught as Error).message).toMatch(pattern);
 }
 
 describe.each<Mode>(['shared', 'pki'])('%s mode: both planes on EC2', (mode) => {

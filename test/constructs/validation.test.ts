@@ -8,11 +8,11 @@ import {
   KongControlPlaneEksProps,
   KongDataPlaneEks,
   KongDatabase,
-  KongFleetError,
   KongLoadBalancer,
   IKongControlPlaneConnection,
 } from '../../src';
 import { unitTestApp } from '../support/synth';
+import { expectKongError } from '../support/errors';
 
 function fixture() {
   const app = unitTestApp();
@@ -44,17 +44,6 @@ function controlPlane(f: ReturnType<typeof fixture>, overrides: Partial<KongCont
     telemetryHostname: 'telemetry.kong.example.com',
     ...overrides,
   });
-}
-
-function expectKongError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(KongFleetError);
-  expect((caught as Error).message).toMatch(pattern);
 }
 
 describe('KongControlPlaneEks validation', () => {

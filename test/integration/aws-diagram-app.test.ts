@@ -4,40 +4,21 @@
  * cfn-lint, the secret scan, Kong's reference names, and every data plane's endpoints against the
  * control plane's NLB listeners and DNS records.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DIAGRAM_CLUSTER_DNS, DIAGRAM_TELEMETRY_DNS } from '../../examples/aws-diagram-app';
 import { kongEnvName } from '../../src/kong/render';
-import { cfnLintErrors, secretFindings, unknownKongNames } from '../support/output-checks';
+import { cdkSynthExample, cfnLintErrors, secretFindings, unknownKongNames } from '../support/output-checks';
 import { helmValues } from '../support/synth';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const STACKS = ['KongDiagramCp', 'KongDiagramDpEcs', 'KongDiagramDpEks'];
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-fleet-diagram-'));
 let templates: Record<string, Template>;
 
 beforeAll(() => {
-  execFileSync(
-    'npx',
-    ['cdk', 'synth', '--no-notices', '--quiet', '--app', 'npx tsx examples/aws-diagram-app.ts', '-o', outdir],
-    {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        JSII_DEPRECATED: 'quiet',
-        CDK_DISABLE_CLI_TELEMETRY: 'true',
-        CDK_DISABLE_VERSION_CHECK: '1',
-      },
-      stdio: 'pipe',
-      timeout: 300_000,
-    },
-  );
-  templates = Object.fromEntries(
-    STACKS.map((s) => [s, Template.fromJSON(JSON.parse(fs.readFileSync(templateFile(s), 'utf8')))]),
-  );
+  templates = cdkSynthExample('examples/aws-diagram-app.ts', outdir, STACKS);
 }, 300_000);
 
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));

@@ -4,39 +4,20 @@
  * must put in the templates: an activated P-384 ACM Private CA, one certificate per plane made in
  * the plane's own stack and region, Kong's pki settings, rotation checks and expiry alarms.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PKI_CLUSTER_DNS, PKI_TELEMETRY_DNS } from '../../examples/pki-app';
-import { cfnLintErrors, secretFindings, unknownKongNames } from '../support/output-checks';
+import { cdkSynthExample, cfnLintErrors, secretFindings, unknownKongNames } from '../support/output-checks';
 import { helmValues } from '../support/synth';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-fleet-pki-'));
 const STACKS = ['KongPkiCp', 'KongPkiDpHome', 'KongPkiDpAway'];
 let templates: Record<string, Template>;
 
 beforeAll(() => {
-  execFileSync(
-    'npx',
-    ['cdk', 'synth', '--no-notices', '--quiet', '--app', 'npx tsx examples/pki-app.ts', '-o', outdir],
-    {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        JSII_DEPRECATED: 'quiet',
-        CDK_DISABLE_CLI_TELEMETRY: 'true',
-        CDK_DISABLE_VERSION_CHECK: '1',
-      },
-      stdio: 'pipe',
-      timeout: 300_000,
-    },
-  );
-  templates = Object.fromEntries(
-    STACKS.map((s) => [s, Template.fromJSON(JSON.parse(fs.readFileSync(templateFile(s), 'utf8')))]),
-  );
+  templates = cdkSynthExample('examples/pki-app.ts', outdir, STACKS);
 }, 300_000);
 
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
  * Real-tool checks on synthesized output, shared by the integration tests of every example app:
  * cfn-lint, a scan for secret material, and Kong's reference files.
  */
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -67,4 +67,28 @@ export function unknownKongNames(templates: string[]): string[] {
     }
   }
   return unknown;
+}
+
+/**
+ * Synthesizes an example app the way a user does — `npx cdk synth --app "npx tsx <app>" -o <outdir>`,
+ * offline — and returns the templates of `stacks` by stack name.
+ */
+export function cdkSynthExample(app: string, outdir: string, stacks: readonly string[]): Record<string, Template> {
+  execFileSync('npx', ['cdk', 'synth', '--no-notices', '--quiet', '--app', `npx tsx ${app}`, '-o', outdir], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: {
+      ...process.env,
+      JSII_DEPRECATED: 'quiet',
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      CDK_DISABLE_VERSION_CHECK: '1',
+    },
+    stdio: 'pipe',
+    timeout: 300_000,
+  });
+  return Object.fromEntries(
+    stacks.map((s) => [
+      s,
+      Template.fromJSON(JSON.parse(fs.readFileSync(path.join(outdir, `${s}.template.json`), 'utf8'))),
+    ]),
+  );
 }
