@@ -7,6 +7,95 @@ import { KongFleetError } from '../kong/errors';
 import { ClusterCredentials } from './cluster-credentials';
 import { IKongControlPlaneConnection } from './control-plane-connection';
 
+/** Props every data-plane construct (EKS, ECS, EC2) takes, whatever its runtime. */
+export interface KongDataPlaneBaseProps {
+  /** The control plane this data plane joins (endpoints, trust, version, license). */
+  readonly controlPlane: IKongControlPlaneConnection;
+
+  /**
+   * Name of the data plane in the fleet: a DNS label, used for its certificate (pki mode) and
+   * as the `dp` label in `cluster_dp_labels`.
+   * @default - the construct ID, lower-cased
+   */
+  readonly dataPlaneName?: string;
+
+  /**
+   * Kong Gateway version (image tag or package version); same major as the CP and not a newer
+   * minor.
+   * @default - the control plane's version
+   */
+  readonly kongVersion?: string;
+
+  /**
+   * Average CPU utilisation the CPU scaling policy keeps, in percent.
+   * @default 70
+   */
+  readonly targetCpuPercent?: number;
+
+  /**
+   * Put the proxy NLB in public subnets.
+   * @default false
+   */
+  readonly proxyInternetFacing?: boolean;
+
+  /**
+   * CIDRs allowed to reach the proxy.
+   * @default - anywhere when internet-facing, the VPC CIDR when internal
+   */
+  readonly proxyAllowedCidrs?: string[];
+
+  /**
+   * Extra `cluster_dp_labels` (the `dp` label with the data plane name is always set).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+
+  /**
+   * Extra kong.conf settings (lower-case names) for the data plane. Not for secrets.
+   * @default - none
+   */
+  readonly kongSettings?: Record<string, string>;
+}
+
+/** A data-plane construct's base props, resolved and validated. */
+export interface ResolvedDataPlane {
+  readonly definition: DataPlaneDefinition;
+  readonly targetCpuPercent: number;
+  /** The license as the data plane's region reads it. */
+  readonly licenseSecret?: secretsmanager.ISecret;
+}
+
+/**
+ * Fills the defaults of a data-plane construct's base props (name from the construct ID, version
+ * from the control plane, 70 % CPU) and validates them before anything is built.
+ */
+export function resolveDataPlane(scope: Construct, props: KongDataPlaneBaseProps): ResolvedDataPlane {
+  const where = scope.node.path;
+  const definition: DataPlaneDefinition = {
+    controlPlane: props.controlPlane,
+    dataPlaneName: props.dataPlaneName ?? scope.node.id.toLowerCase(),
+    kongVersion: props.kongVersion ?? props.controlPlane.kongVersion,
+    labels: props.labels,
+    kongSettings: props.kongSettings,
+  };
+  validateDataPlaneDefinition(definition, where);
+  const targetCpuPercent = props.targetCpuPercent ?? 70;
+  if (
+    !Token.isUnresolved(targetCpuPercent) &&
+    (!Number.isInteger(targetCpuPercent) || targetCpuPercent < 10 || targetCpuPercent > 95)
+  ) {
+    throw new KongFleetError(`${where}.targetCpuPercent`, 'is out of range', {
+      got: targetCpuPercent,
+      expected: 'an integer 10-95',
+    });
+  }
+  return {
+    definition,
+    targetCpuPercent,
+    licenseSecret: regionalLicenseSecret(scope, props.controlPlane.licenseSecret),
+  };
+}
+
 /**
  * What every data-plane construct (EKS, ECS, EC2, any Kubernetes) is asked for, whatever the
  * runtime: one data-plane definition.

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,40 +6,16 @@ import { Construct } from 'constructs';
 import { KongHybridConfig } from '../kong/config';
 import { secretRef } from '../kong/config';
 import { PlaneSecretBindings } from '../kong/data-plane';
-import { KongFleetError } from '../kong/errors';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
-import { IKongControlPlaneConnection } from '../core/control-plane-connection';
-import {
-  DataPlaneDefinition,
-  dataPlaneKongConfig,
-  regionalLicenseSecret,
-  validateDataPlaneDefinition,
-} from '../core/data-plane-settings';
+import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
 import { KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 
 /** Properties of {@link KongDataPlaneEc2}. */
-export interface KongDataPlaneEc2Props {
-  /** The control plane this data plane joins (endpoints, trust, version, license). */
-  readonly controlPlane: IKongControlPlaneConnection;
-
-  /**
-   * Name of the data plane in the fleet: a DNS label, used for its certificate (pki mode) and
-   * as the `dp` label in `cluster_dp_labels`.
-   * @default - the construct ID, lower-cased
-   */
-  readonly dataPlaneName?: string;
-
-  /**
-   * Kong Gateway version (the `kong-enterprise-edition` package installed); same major as the CP
-   * and not a newer minor.
-   * @default - the control plane's version
-   */
-  readonly kongVersion?: string;
-
+export interface KongDataPlaneEc2Props extends KongDataPlaneBaseProps {
   /**
    * VPC of the instances and the proxy load balancer.
    * @default - a new VPC across two AZs with flow logs
@@ -75,37 +51,6 @@ export interface KongDataPlaneEc2Props {
    * @default 10
    */
   readonly maxCapacity?: number;
-
-  /**
-   * Average CPU utilisation the group's scaling policy keeps, in percent.
-   * @default 70
-   */
-  readonly targetCpuPercent?: number;
-
-  /**
-   * Put the proxy NLB in public subnets.
-   * @default false
-   */
-  readonly proxyInternetFacing?: boolean;
-
-  /**
-   * CIDRs allowed to reach the proxy.
-   * @default - anywhere when internet-facing, the VPC CIDR when internal
-   */
-  readonly proxyAllowedCidrs?: string[];
-
-  /**
-   * Extra `cluster_dp_labels` (the `dp` label with the data plane name is always set).
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-
-  /**
-   * Extra kong.conf settings (lower-case names) for the data plane, written to kong.conf in the
-   * user data: put no secret here.
-   * @default - none
-   */
-  readonly kongSettings?: Record<string, string>;
 }
 
 // Install, then the first configuration from the control plane.
@@ -148,28 +93,10 @@ export class KongDataPlaneEc2 extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    this.dataPlaneName = props.dataPlaneName ?? id.toLowerCase();
-    this.kongVersion = props.kongVersion ?? cp.kongVersion;
-    const definition: DataPlaneDefinition = {
-      controlPlane: cp,
-      dataPlaneName: this.dataPlaneName,
-      kongVersion: this.kongVersion,
-      labels: props.labels,
-      kongSettings: props.kongSettings,
-    };
-    validateDataPlaneDefinition(definition, where);
+    const { definition, targetCpuPercent, licenseSecret } = resolveDataPlane(this, props);
+    this.dataPlaneName = definition.dataPlaneName;
+    this.kongVersion = definition.kongVersion;
     const sizing = kongEc2Sizing(props, 10, where);
-    const targetCpuPercent = props.targetCpuPercent ?? 70;
-    if (
-      !Token.isUnresolved(targetCpuPercent) &&
-      (!Number.isInteger(targetCpuPercent) || targetCpuPercent < 10 || targetCpuPercent > 95)
-    ) {
-      throw new KongFleetError(`${where}.targetCpuPercent`, 'is out of range', {
-        got: targetCpuPercent,
-        expected: 'an integer 10-95',
-      });
-    }
-    const licenseSecret = regionalLicenseSecret(this, cp.licenseSecret);
 
     this.vpc = props.vpc ?? new KongVpc(this, 'Vpc').vpc;
     this.proxyLoadBalancer = new KongLoadBalancer(this, 'Proxy', {

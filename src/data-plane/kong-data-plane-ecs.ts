@@ -16,36 +16,13 @@ import { renderEnvironment } from '../kong/render';
 import { KONG_GATEWAY_IMAGE } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { ClusterCredentials } from '../core/cluster-credentials';
-import { IKongControlPlaneConnection } from '../core/control-plane-connection';
-import {
-  DataPlaneDefinition,
-  dataPlaneKongConfig,
-  regionalLicenseSecret,
-  validateDataPlaneDefinition,
-} from '../core/data-plane-settings';
+import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
 import { createEncryptionKey } from '../core/encryption';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 
 /** Properties of {@link KongDataPlaneEcs}. */
-export interface KongDataPlaneEcsProps {
-  /** The control plane this data plane joins (endpoints, trust, version, license). */
-  readonly controlPlane: IKongControlPlaneConnection;
-
-  /**
-   * Name of the data plane in the fleet: a DNS label, used for its certificate (pki mode) and
-   * as the `dp` label in `cluster_dp_labels`.
-   * @default - the construct ID, lower-cased
-   */
-  readonly dataPlaneName?: string;
-
-  /**
-   * Kong Gateway version (the image tag of `kong/kong-gateway`); same major as the CP and not a
-   * newer minor.
-   * @default - the control plane's version
-   */
-  readonly kongVersion?: string;
-
+export interface KongDataPlaneEcsProps extends KongDataPlaneBaseProps {
   /**
    * VPC of the tasks and the proxy load balancer (ignored with `cluster`, whose VPC is used).
    * @default - a new VPC across two AZs with flow logs
@@ -90,12 +67,6 @@ export interface KongDataPlaneEcsProps {
   readonly maxTasks?: number;
 
   /**
-   * Average CPU utilisation of the service that the CPU scaling policy keeps, in percent.
-   * @default 70
-   */
-  readonly targetCpuPercent?: number;
-
-  /**
    * Concurrent client connections per task that the connection scaling policy keeps: the proxy
    * NLB's `ActiveFlowCount` divided by the healthy targets behind it. NLBs have no request
    * count; concurrent connections are what an nginx worker holds, and they catch connection-heavy
@@ -103,18 +74,6 @@ export interface KongDataPlaneEcsProps {
    * @default 1000
    */
   readonly targetConnectionsPerTask?: number;
-
-  /**
-   * Put the proxy NLB in public subnets.
-   * @default false
-   */
-  readonly proxyInternetFacing?: boolean;
-
-  /**
-   * CIDRs allowed to reach the proxy.
-   * @default - anywhere when internet-facing, the VPC CIDR when internal
-   */
-  readonly proxyAllowedCidrs?: string[];
 
   /**
    * Let the tasks open connections to any address and port. Kong proxies to upstream services on
@@ -130,19 +89,6 @@ export interface KongDataPlaneEcsProps {
    * @default false
    */
   readonly enableExecuteCommand?: boolean;
-
-  /**
-   * Extra `cluster_dp_labels` (the `dp` label with the data plane name is always set).
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-
-  /**
-   * Extra kong.conf settings (lower-case names) for the data plane, passed as plain environment:
-   * put no secret here.
-   * @default - none
-   */
-  readonly kongSettings?: Record<string, string>;
 
   /**
    * Retention of the Kong container logs (encrypted with a new KMS key).
@@ -223,24 +169,15 @@ export class KongDataPlaneEcs extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    this.dataPlaneName = props.dataPlaneName ?? id.toLowerCase();
-    this.kongVersion = props.kongVersion ?? cp.kongVersion;
-    const definition: DataPlaneDefinition = {
-      controlPlane: cp,
-      dataPlaneName: this.dataPlaneName,
-      kongVersion: this.kongVersion,
-      labels: props.labels,
-      kongSettings: props.kongSettings,
-    };
-    validateDataPlaneDefinition(definition, where);
+    const { definition, targetCpuPercent, licenseSecret } = resolveDataPlane(this, props);
+    this.dataPlaneName = definition.dataPlaneName;
+    this.kongVersion = definition.kongVersion;
     const sizing = validateSizing(props, where);
     const minTasks = props.minTasks ?? 2;
     const maxTasks = props.maxTasks ?? 10;
-    const targetCpuPercent = props.targetCpuPercent ?? 70;
     const targetConnectionsPerTask = props.targetConnectionsPerTask ?? 1000;
     checkInteger(minTasks, `${where}.minTasks`, 2, 'a data plane needs at least 2 tasks across AZs');
     checkInteger(maxTasks, `${where}.maxTasks`, minTasks, 'must be at least minTasks');
-    checkInteger(targetCpuPercent, `${where}.targetCpuPercent`, 10, 'is out of range', 95);
     checkInteger(targetConnectionsPerTask, `${where}.targetConnectionsPerTask`, 1, 'must be a positive whole number');
     (props.proxyAllowedCidrs ?? []).forEach((cidr, i) => checkCidr(cidr, `${where}.proxyAllowedCidrs[${i}]`));
     if (props.cluster && props.vpc && props.vpc !== props.cluster.vpc) {
@@ -249,7 +186,6 @@ export class KongDataPlaneEcs extends Construct {
         expected: `no vpc, or the cluster's (${props.cluster.vpc.node.path})`,
       });
     }
-    const licenseSecret = regionalLicenseSecret(this, cp.licenseSecret);
 
     const vpc = props.cluster?.vpc ?? props.vpc ?? new KongVpc(this, 'Vpc').vpc;
     const taskSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };

@@ -8,13 +8,7 @@ import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { renderHelmValues } from '../kong/render';
-import { IKongControlPlaneConnection } from '../core/control-plane-connection';
-import {
-  DataPlaneDefinition,
-  dataPlaneKongConfig,
-  regionalLicenseSecret,
-  validateDataPlaneDefinition,
-} from '../core/data-plane-settings';
+import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
 import { KongEksAddons } from '../core/kong-eks-addons';
 import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
@@ -29,23 +23,7 @@ import {
 } from '../core/kubernetes-values';
 
 /** Properties of {@link KongDataPlaneEks}. */
-export interface KongDataPlaneEksProps {
-  /** The control plane this data plane joins (endpoints, trust, version, license). */
-  readonly controlPlane: IKongControlPlaneConnection;
-
-  /**
-   * Name of the data plane in the fleet: a DNS label, used for its certificate (pki mode) and
-   * as the `dp` label in `cluster_dp_labels`.
-   * @default - the construct ID, lower-cased
-   */
-  readonly dataPlaneName?: string;
-
-  /**
-   * Kong Gateway version; same major as the CP and not a newer minor.
-   * @default - the control plane's version
-   */
-  readonly kongVersion?: string;
-
+export interface KongDataPlaneEksProps extends KongDataPlaneBaseProps {
   /**
    * An existing EKS cluster to run on. kong-fleet installs the AWS Load Balancer Controller (if
    * the cluster has none) and the External Secrets Operator on it.
@@ -76,36 +54,6 @@ export interface KongDataPlaneEksProps {
    * @default 10
    */
   readonly maxReplicas?: number;
-
-  /**
-   * Average CPU utilisation the autoscaler keeps, in percent of the request.
-   * @default 70
-   */
-  readonly targetCpuPercent?: number;
-
-  /**
-   * Put the proxy NLB in public subnets.
-   * @default false
-   */
-  readonly proxyInternetFacing?: boolean;
-
-  /**
-   * CIDRs allowed to reach the proxy.
-   * @default - anywhere when internet-facing, the VPC CIDR when internal
-   */
-  readonly proxyAllowedCidrs?: string[];
-
-  /**
-   * Extra `cluster_dp_labels` (the `dp` label with the data plane name is always set).
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-
-  /**
-   * Extra kong.conf settings (lower-case names) for the data plane.
-   * @default - none
-   */
-  readonly kongSettings?: Record<string, string>;
 }
 
 /**
@@ -134,20 +82,11 @@ export class KongDataPlaneEks extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    this.dataPlaneName = props.dataPlaneName ?? id.toLowerCase();
-    this.kongVersion = props.kongVersion ?? cp.kongVersion;
-    const definition: DataPlaneDefinition = {
-      controlPlane: cp,
-      dataPlaneName: this.dataPlaneName,
-      kongVersion: this.kongVersion,
-      labels: props.labels,
-      kongSettings: props.kongSettings,
-    };
-    validateDataPlaneDefinition(definition, where);
-    const licenseSecret = regionalLicenseSecret(this, cp.licenseSecret);
+    const { definition, targetCpuPercent, licenseSecret } = resolveDataPlane(this, props);
+    this.dataPlaneName = definition.dataPlaneName;
+    this.kongVersion = definition.kongVersion;
     const minReplicas = props.minReplicas ?? 2;
     const maxReplicas = props.maxReplicas ?? 10;
-    const targetCpuPercent = props.targetCpuPercent ?? 70;
     if (!Number.isInteger(minReplicas) || minReplicas < 2) {
       throw new KongFleetError(`${where}.minReplicas`, 'a data plane needs at least 2 replicas across AZs', {
         got: minReplicas,
@@ -158,12 +97,6 @@ export class KongDataPlaneEks extends Construct {
       throw new KongFleetError(`${where}.maxReplicas`, 'must be at least minReplicas', {
         got: maxReplicas,
         expected: `an integer ≥ ${minReplicas}`,
-      });
-    }
-    if (!Number.isInteger(targetCpuPercent) || targetCpuPercent < 10 || targetCpuPercent > 95) {
-      throw new KongFleetError(`${where}.targetCpuPercent`, 'is out of range', {
-        got: targetCpuPercent,
-        expected: 'an integer 10-95',
       });
     }
 
