@@ -13,7 +13,7 @@ import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { IKongClusterTrust } from '../core/cluster-credentials';
-import { IKongControlPlaneConnection } from '../core/control-plane-connection';
+import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/control-plane-connection';
 import { KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongDatabase } from '../core/kong-database';
@@ -22,35 +22,7 @@ import { KongVpc } from '../core/kong-vpc';
 import { validateHostname } from '../core/hostnames';
 
 /** Properties of {@link KongControlPlaneEc2}. */
-export interface KongControlPlaneEc2Props {
-  /** Cluster mTLS material shared with the data planes. */
-  readonly trust: IKongClusterTrust;
-  /** Route 53 zone that holds the cluster and telemetry records. */
-  readonly hostedZone: route53.IHostedZone;
-  /** DNS name data planes use for `cluster_control_plane`, inside `hostedZone`. */
-  readonly clusterHostname: string;
-  /** DNS name data planes use for `cluster_telemetry_endpoint`, inside `hostedZone`. */
-  readonly telemetryHostname: string;
-
-  /**
-   * Secrets Manager secret holding the Kong Enterprise license JSON (the whole secret string). If it
-   * is encrypted with a customer-managed key, grant the instance role `kms:Decrypt` on it.
-   * @default - no license: Kong runs in free mode
-   */
-  readonly licenseSecret?: secretsmanager.ISecret;
-
-  /**
-   * Kong Gateway version: the `kong-enterprise-edition` package installed, exactly.
-   * @default DEFAULT_KONG_VERSION
-   */
-  readonly kongVersion?: string;
-
-  /**
-   * VPC of the control plane.
-   * @default - a new VPC across two AZs with flow logs
-   */
-  readonly vpc?: ec2.IVpc;
-
+export interface KongControlPlaneEc2Props extends KongControlPlaneBaseProps {
   /**
    * CPU architecture of the instances (Kong publishes Amazon Linux 2023 packages for both).
    * @default - the architecture of `instanceType`, else ec2.InstanceArchitecture.ARM_64
@@ -82,45 +54,6 @@ export interface KongControlPlaneEc2Props {
    * @default minCapacity + 1
    */
   readonly maxCapacity?: number;
-
-  /**
-   * Expose the cluster and telemetry ports on an internet-facing NLB. Safe because every
-   * connection is mutually authenticated; it is what lets data planes in other VPCs, regions and
-   * accounts connect. Set to false when all data planes reach the CP's VPC privately.
-   * @default true
-   */
-  readonly clusterEndpointInternetFacing?: boolean;
-
-  /**
-   * CIDRs allowed to reach the cluster and telemetry ports.
-   * @default - anywhere when internet-facing, the VPC CIDR when internal
-   */
-  readonly dataPlaneCidrs?: string[];
-
-  /**
-   * Database instance class.
-   * @default t4g.medium
-   */
-  readonly databaseInstanceType?: ec2.InstanceType;
-
-  /**
-   * Multi-AZ database.
-   * @default true
-   */
-  readonly databaseMultiAz?: boolean;
-
-  /**
-   * Deletion protection of the database.
-   * @default true
-   */
-  readonly databaseDeletionProtection?: boolean;
-
-  /**
-   * Extra kong.conf settings (lower-case names) for the control plane, written to kong.conf in the
-   * user data: put no secret here.
-   * @default - none
-   */
-  readonly kongSettings?: Record<string, string>;
 }
 
 // Install, migrations (which may wait for the old nodes' finish) and the first configuration export.

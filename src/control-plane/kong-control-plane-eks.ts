@@ -13,7 +13,7 @@ import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { renderHelmValues } from '../kong/render';
 import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { IKongClusterTrust } from '../core/cluster-credentials';
-import { IKongControlPlaneConnection } from '../core/control-plane-connection';
+import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/control-plane-connection';
 import { KongDatabase } from '../core/kong-database';
 import { KongEksAddons } from '../core/kong-eks-addons';
 import { KongEksCluster } from '../core/kong-eks-cluster';
@@ -30,34 +30,7 @@ import {
 } from '../core/kubernetes-values';
 
 /** Properties of {@link KongControlPlaneEks}. */
-export interface KongControlPlaneEksProps {
-  /** Cluster mTLS material shared with the data planes. */
-  readonly trust: IKongClusterTrust;
-  /** Route 53 zone that holds the cluster and telemetry records. */
-  readonly hostedZone: route53.IHostedZone;
-  /** DNS name data planes use for `cluster_control_plane` (the seed's `cluster_dns`), inside `hostedZone`. */
-  readonly clusterHostname: string;
-  /** DNS name data planes use for `cluster_telemetry_endpoint` (the seed's `telemetry_dns`), inside `hostedZone`. */
-  readonly telemetryHostname: string;
-
-  /**
-   * Secrets Manager secret holding the Kong Enterprise license JSON.
-   * @default - no license: syncedLicenseSetting(props.licenseSecret),
-   */
-  readonly licenseSecret?: secretsmanager.ISecret;
-
-  /**
-   * Kong Gateway version (image tag of `kong/kong-gateway`).
-   * @default DEFAULT_KONG_VERSION
-   */
-  readonly kongVersion?: string;
-
-  /**
-   * VPC of the control plane.
-   * @default - a new VPC across two AZs with flow logs
-   */
-  readonly vpc?: ec2.IVpc;
-
+export interface KongControlPlaneEksProps extends KongControlPlaneBaseProps {
   /**
    * Access to the Kubernetes API endpoint.
    * @default eks.EndpointAccess.PRIVATE
@@ -69,45 +42,6 @@ export interface KongControlPlaneEksProps {
    * @default 2
    */
   readonly replicas?: number;
-
-  /**
-   * Expose the cluster and telemetry ports on an internet-facing NLB. Safe because every
-   * connection is mutually authenticated (Kong Konnect works the same way); it is what lets
-   * data planes in other VPCs, regions and accounts connect. Set to false when all data planes
-   * reach the CP's VPC privately.
-   * @default true
-   */
-  readonly clusterEndpointInternetFacing?: boolean;
-
-  /**
-   * CIDRs allowed to reach the cluster and telemetry ports.
-   * @default - anywhere when internet-facing, the VPC CIDR when internal
-   */
-  readonly dataPlaneCidrs?: string[];
-
-  /**
-   * Database instance class.
-   * @default t4g.medium
-   */
-  readonly databaseInstanceType?: ec2.InstanceType;
-
-  /**
-   * Multi-AZ database.
-   * @default true
-   */
-  readonly databaseMultiAz?: boolean;
-
-  /**
-   * Deletion protection of the database.
-   * @default true
-   */
-  readonly databaseDeletionProtection?: boolean;
-
-  /**
-   * Extra kong.conf settings (lower-case names) for the control plane.
-   * @default - none
-   */
-  readonly kongSettings?: Record<string, string>;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Endpoint } from '../kong/config';
 import type { IKongClusterTrust } from './cluster-credentials';
@@ -17,4 +19,75 @@ export interface IKongControlPlaneConnection {
   readonly kongVersion: string;
   /** The Enterprise license secret, if the CP has one; DPs use the same license. */
   readonly licenseSecret?: secretsmanager.ISecret;
+}
+
+/** Props every control-plane construct (EKS, EC2) takes, whatever its runtime. */
+export interface KongControlPlaneBaseProps {
+  /** Cluster mTLS material shared with the data planes. */
+  readonly trust: IKongClusterTrust;
+  /** Route 53 zone that holds the cluster and telemetry records. */
+  readonly hostedZone: route53.IHostedZone;
+  /** DNS name data planes use for `cluster_control_plane` (the seed's `cluster_dns`), inside `hostedZone`. */
+  readonly clusterHostname: string;
+  /** DNS name data planes use for `cluster_telemetry_endpoint` (the seed's `telemetry_dns`), inside `hostedZone`. */
+  readonly telemetryHostname: string;
+
+  /**
+   * Secrets Manager secret holding the Kong Enterprise license JSON (the whole secret string);
+   * data planes use the same license (by name in their own region). If it is encrypted with a
+   * customer-managed KMS key, let the planes' roles decrypt with it.
+   * @default - no license: Kong runs in free mode
+   */
+  readonly licenseSecret?: secretsmanager.ISecret;
+
+  /**
+   * Kong Gateway version (the `kong/kong-gateway` image tag on EKS, the package version on EC2).
+   * @default DEFAULT_KONG_VERSION
+   */
+  readonly kongVersion?: string;
+
+  /**
+   * VPC of the control plane.
+   * @default - a new VPC across two AZs with flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Expose the cluster and telemetry ports on an internet-facing NLB. Safe because every
+   * connection is mutually authenticated (Kong Konnect works the same way); it is what lets
+   * data planes in other VPCs, regions and accounts connect. Set to false when all data planes
+   * reach the CP's VPC privately.
+   * @default true
+   */
+  readonly clusterEndpointInternetFacing?: boolean;
+
+  /**
+   * CIDRs allowed to reach the cluster and telemetry ports.
+   * @default - anywhere when internet-facing, the VPC CIDR when internal
+   */
+  readonly dataPlaneCidrs?: string[];
+
+  /**
+   * Database instance class.
+   * @default t4g.medium
+   */
+  readonly databaseInstanceType?: ec2.InstanceType;
+
+  /**
+   * Multi-AZ database.
+   * @default true
+   */
+  readonly databaseMultiAz?: boolean;
+
+  /**
+   * Deletion protection of the database.
+   * @default true
+   */
+  readonly databaseDeletionProtection?: boolean;
+
+  /**
+   * Extra kong.conf settings (lower-case names) for the control plane. Not for secrets.
+   * @default - none
+   */
+  readonly kongSettings?: Record<string, string>;
 }
