@@ -2,6 +2,7 @@ export * from './kong';
 export * from './core/cluster-certificate';
 export * from './core/cluster-certificate-handler';
 export * from './core/cluster-credentials';
+export * from './core/cluster-endpoints';
 export * from './core/control-plane-connection';
 export * from './core/data-plane-settings';
 export * from './core/encryption';

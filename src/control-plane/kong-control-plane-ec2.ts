@@ -3,13 +3,11 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { controlPlaneConfig, Endpoint, secretRef } from '../kong/config';
 import { formatHostPort } from '../kong/net';
-import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
+import { KONG_PORTS } from '../kong/ports';
 import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { IKongClusterTrust } from '../core/cluster-credentials';
@@ -17,6 +15,7 @@ import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/
 import { KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongDatabase } from '../core/kong-database';
+import { addClusterEndpoints } from '../core/cluster-endpoints';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 import { validateHostname } from '../core/hostnames';
@@ -123,32 +122,18 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
       deletionProtection: props.databaseDeletionProtection,
     });
 
-    this.loadBalancer = new KongLoadBalancer(this, 'ClusterEndpoints', {
+    const endpoints = addClusterEndpoints(this, {
       vpc: this.vpc,
+      hostedZone: props.hostedZone,
+      clusterHostname: props.clusterHostname,
+      telemetryHostname: props.telemetryHostname,
       internetFacing: props.clusterEndpointInternetFacing ?? true,
       allowedCidrs: props.dataPlaneCidrs,
       targetType: elbv2.TargetType.INSTANCE,
-      healthCheckPort: KONG_PORTS.status,
-      healthCheckPath: STATUS_READY_PATH,
-      // Long-lived DP websocket connections: give them time to move on a CP rollout.
-      deregistrationDelaySeconds: 60,
-      ports: [
-        { name: 'Cluster', listenerPort: KONG_PORTS.cluster, targetPort: KONG_PORTS.cluster },
-        { name: 'Telemetry', listenerPort: KONG_PORTS.clusterTelemetry, targetPort: KONG_PORTS.clusterTelemetry },
-      ],
     });
-    for (const [name, hostname] of [
-      ['ClusterRecord', props.clusterHostname],
-      ['TelemetryRecord', props.telemetryHostname],
-    ] as const) {
-      new route53.ARecord(this, name, {
-        zone: props.hostedZone,
-        recordName: hostname,
-        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer.loadBalancer)),
-      });
-    }
-    this.clusterEndpoint = { host: props.clusterHostname, port: this.loadBalancer.listenerPorts.Cluster };
-    this.telemetryEndpoint = { host: props.telemetryHostname, port: this.loadBalancer.listenerPorts.Telemetry };
+    this.loadBalancer = endpoints.loadBalancer;
+    this.clusterEndpoint = endpoints.clusterEndpoint;
+    this.telemetryEndpoint = endpoints.telemetryEndpoint;
 
     const credentials = props.trust.controlPlaneCredentials(this, {
       serverNames: [props.clusterHostname, props.telemetryHostname],

@@ -1,15 +1,13 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { chartServiceName } from '../kong/chart';
 import { controlPlaneConfig, Endpoint } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
-import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
+import { KONG_PORTS } from '../kong/ports';
 import { renderHelmValues } from '../kong/render';
 import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { IKongClusterTrust } from '../core/cluster-credentials';
@@ -18,6 +16,7 @@ import { KongDatabase } from '../core/kong-database';
 import { KongEksAddons } from '../core/kong-eks-addons';
 import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
+import { addClusterEndpoints } from '../core/cluster-endpoints';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 import { validateHostname } from '../core/hostnames';
@@ -98,31 +97,17 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
     });
     this.database.allowFrom(this.cluster.clusterSecurityGroup, 'Kong control plane pods');
 
-    this.loadBalancer = new KongLoadBalancer(this, 'ClusterEndpoints', {
+    const endpoints = addClusterEndpoints(this, {
       vpc: this.vpc,
+      hostedZone: props.hostedZone,
+      clusterHostname: props.clusterHostname,
+      telemetryHostname: props.telemetryHostname,
       internetFacing: props.clusterEndpointInternetFacing ?? true,
       allowedCidrs: props.dataPlaneCidrs,
-      healthCheckPort: KONG_PORTS.status,
-      healthCheckPath: STATUS_READY_PATH,
-      // Long-lived DP websocket connections: give them time to move on a CP rollout.
-      deregistrationDelaySeconds: 60,
-      ports: [
-        { name: 'Cluster', listenerPort: KONG_PORTS.cluster, targetPort: KONG_PORTS.cluster },
-        { name: 'Telemetry', listenerPort: KONG_PORTS.clusterTelemetry, targetPort: KONG_PORTS.clusterTelemetry },
-      ],
     });
-    for (const [name, hostname] of [
-      ['ClusterRecord', props.clusterHostname],
-      ['TelemetryRecord', props.telemetryHostname],
-    ] as const) {
-      new route53.ARecord(this, name, {
-        zone: props.hostedZone,
-        recordName: hostname,
-        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer.loadBalancer)),
-      });
-    }
-    this.clusterEndpoint = { host: props.clusterHostname, port: this.loadBalancer.listenerPorts.Cluster };
-    this.telemetryEndpoint = { host: props.telemetryHostname, port: this.loadBalancer.listenerPorts.Telemetry };
+    this.loadBalancer = endpoints.loadBalancer;
+    this.clusterEndpoint = endpoints.clusterEndpoint;
+    this.telemetryEndpoint = endpoints.telemetryEndpoint;
 
     const credentials = props.trust.controlPlaneCredentials(this, {
       serverNames: [props.clusterHostname, props.telemetryHostname],
