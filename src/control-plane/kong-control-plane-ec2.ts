@@ -12,7 +12,7 @@ import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { IKongClusterTrust } from '../core/cluster-credentials';
 import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/control-plane-connection';
-import { KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
+import { KongEc2InstanceProps, KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongDatabase } from '../core/kong-database';
 import { addClusterEndpoints } from '../core/cluster-endpoints';
@@ -21,25 +21,7 @@ import { KongVpc } from '../core/kong-vpc';
 import { validateHostname } from '../core/hostnames';
 
 /** Properties of {@link KongControlPlaneEc2}. */
-export interface KongControlPlaneEc2Props extends KongControlPlaneBaseProps {
-  /**
-   * CPU architecture of the instances (Kong publishes Amazon Linux 2023 packages for both).
-   * @default - the architecture of `instanceType`, else ec2.InstanceArchitecture.ARM_64
-   */
-  readonly architecture?: ec2.InstanceArchitecture;
-
-  /**
-   * Instance type, of `architecture`.
-   * @default m7g.large (arm64) or m7i.large (x86_64)
-   */
-  readonly instanceType?: ec2.InstanceType;
-
-  /**
-   * Amazon Linux 2023 image of `architecture`; pin one to decide when instances are replaced.
-   * @default - the latest AL2023 image at each deployment (a new image rolls the group)
-   */
-  readonly machineImage?: ec2.IMachineImage;
-
+export interface KongControlPlaneEc2Props extends KongControlPlaneBaseProps, KongEc2InstanceProps {
   /**
    * Control-plane instances, spread across AZs. The group keeps this many: the control plane has
    * no scaling policy.

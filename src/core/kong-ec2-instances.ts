@@ -29,9 +29,28 @@ export const KONG_EC2_DEFAULT_INSTANCE_TYPES: Readonly<Record<ec2.InstanceArchit
 const ROOT_VOLUME_GIB = 20;
 
 /** What a plane asks of its instances, before defaults. */
-export interface KongEc2SizingProps {
-  readonly instanceType?: ec2.InstanceType;
+/** The instance props both EC2 planes take. */
+export interface KongEc2InstanceProps {
+  /**
+   * CPU architecture of the instances (Kong publishes Amazon Linux 2023 packages for both).
+   * @default - the architecture of `instanceType`, else ec2.InstanceArchitecture.ARM_64
+   */
   readonly architecture?: ec2.InstanceArchitecture;
+
+  /**
+   * Instance type, of `architecture`.
+   * @default m7g.large (arm64) or m7i.large (x86_64)
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Amazon Linux 2023 image of `architecture`; pin one to decide when instances are replaced.
+   * @default - the latest AL2023 image at each deployment (a new image rolls the group)
+   */
+  readonly machineImage?: ec2.IMachineImage;
+}
+
+export interface KongEc2SizingProps extends KongEc2InstanceProps {
   readonly minCapacity?: number;
   readonly maxCapacity?: number;
 }

@@ -9,36 +9,18 @@ import { PlaneSecretBindings } from '../kong/data-plane';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
-import { KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
+import { KongEc2InstanceProps, KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 
 /** Properties of {@link KongDataPlaneEc2}. */
-export interface KongDataPlaneEc2Props extends KongDataPlaneBaseProps {
+export interface KongDataPlaneEc2Props extends KongDataPlaneBaseProps, KongEc2InstanceProps {
   /**
    * VPC of the instances and the proxy load balancer.
    * @default - a new VPC across two AZs with flow logs
    */
   readonly vpc?: ec2.IVpc;
-
-  /**
-   * CPU architecture of the instances (Kong publishes Amazon Linux 2023 packages for both).
-   * @default - the architecture of `instanceType`, else ec2.InstanceArchitecture.ARM_64
-   */
-  readonly architecture?: ec2.InstanceArchitecture;
-
-  /**
-   * Instance type, of `architecture`.
-   * @default m7g.large (arm64) or m7i.large (x86_64)
-   */
-  readonly instanceType?: ec2.InstanceType;
-
-  /**
-   * Amazon Linux 2023 image of `architecture`; pin one to decide when instances are replaced.
-   * @default - the latest AL2023 image at each deployment (a new image rolls the group)
-   */
-  readonly machineImage?: ec2.IMachineImage;
 
   /**
    * Minimum instances, spread across AZs.
