@@ -18,6 +18,7 @@ export * from './core/hostnames';
 export * from './core/kong-load-balancer';
 export * from './core/kong-vpc';
 export * from './core/kubernetes-values';
+export * from './core/stack-limits';
 export * from './control-plane/kong-control-plane-ec2';
 export * from './control-plane/kong-control-plane-eks';
 export * from './data-plane/kong-data-plane-ec2';

@@ -67,6 +67,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.stderr(`error: ${error.message}\n`);
       return EXIT.invalid;
     }
+    if ((error as Error)?.name === 'ValidationFailed') {
+      // A synth-time check refused the fleet (stack limits, cdk-nag when enabled): its report.
+      io.stderr(`error: the synthesized fleet failed validation:\n${(error as Error).message}\n`);
+      return EXIT.invalid;
+    }
     const err = error as Error;
     io.stderr(`internal error: ${err?.message ?? String(error)}\n`);
     if (process.env.KONG_FLEET_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);

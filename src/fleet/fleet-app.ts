@@ -1,4 +1,4 @@
-import { App, AppProps, CfnOutput, Fn, Stack, Token } from 'aws-cdk-lib';
+import { App, AppProps, CfnOutput, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -12,6 +12,7 @@ import { IKongControlPlaneConnection } from '../core/control-plane-connection';
 import { KongClusterTrust } from '../core/kong-cluster-trust';
 import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongVpc } from '../core/kong-vpc';
+import { StackLimitsGuard } from '../core/stack-limits';
 import { KongDataPlaneEc2 } from '../data-plane/kong-data-plane-ec2';
 import { KongDataPlaneEcs } from '../data-plane/kong-data-plane-ecs';
 import { KongDataPlaneEks } from '../data-plane/kong-data-plane-eks';
@@ -93,6 +94,7 @@ export class FleetApp extends App {
     });
     this.progress = progress;
     this.model = model;
+    Validations.of(this).addPlugins(new StackLimitsGuard());
     const cp = model.controlPlane;
     if (cp.runtime === 'konnect') {
       throw new KongFleetError('controlPlane.runtime', 'a Kong Konnect control plane is not synthesized yet', {
