@@ -570,5 +570,27 @@ export function crossFieldIssues(data: unknown): FleetSchemaIssue[] {
       add(at('name'), `is too long for the default namespace kong-<name> (at most 63 characters); set namespace`);
     }
   });
+
+  // Shared services
+  const services = asObject(root.sharedServices);
+  const awsRegions = new Set(
+    dataPlanes
+      .map(asObject)
+      .filter((dp) => dp && oneOf(dp.runtime, DATA_PLANE_RUNTIMES) !== 'kubernetes' && typeof dp.region === 'string')
+      .map((dp) => dp!.region as string),
+  );
+  for (const service of ['redis', 'cognito', 'opensearch', 'prometheus']) {
+    const value = services?.[service];
+    const regions = asObject(value)?.regions;
+    const listed = Array.isArray(regions) ? regions : undefined;
+    listed?.forEach((region, index) => {
+      if (typeof region === 'string' && !awsRegions.has(region)) {
+        add(
+          ['sharedServices', service, 'regions', index],
+          `no eks, ecs or ec2 data plane runs in ${describeValue(region)}: a shared service serves the data planes of its region`,
+        );
+      }
+    });
+  }
   return issues;
 }

@@ -111,11 +111,24 @@ export interface DataPlaneModel {
   readonly namespace?: string;
 }
 
+/** Shared services per region; an absent service is off. */
 export interface SharedServicesModel {
-  readonly redis: boolean;
-  readonly cognito: boolean;
-  readonly opensearch: boolean;
-  readonly prometheus: boolean;
+  /** ElastiCache (Valkey) for rate-limiting-advanced / proxy-cache-advanced. */
+  readonly redis?: SharedServiceModel;
+  /** Cognito user pool for openid-connect (machine-to-machine). */
+  readonly cognito?: SharedServiceModel;
+  /** OpenSearch domain for the data planes' access logs. */
+  readonly opensearch?: SharedServiceModel;
+  /** Amazon Managed Prometheus for Kong's metrics, optionally Amazon Managed Grafana. */
+  readonly prometheus?: SharedServiceModel & { readonly grafana: boolean };
+}
+
+export interface SharedServiceModel {
+  /**
+   * Regions the service runs in (sorted): those listed, or (`true`) every region with an eks, ecs
+   * or ec2 data plane. One instance per region (and per data-plane account there).
+   */
+  readonly regions: readonly string[];
 }
 
 /** One problem in a fleet file: where (YAML path, and line:column when known) and why. */

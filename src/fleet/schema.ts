@@ -12,7 +12,14 @@ import { MODEL_OWNED_SETTINGS } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { isDnsName } from '../kong/net';
 import { parseKongVersion } from '../kong/version';
-import type { DataPlaneModel, DataPlaneRuntime, FleetIssue, FleetModel } from './model';
+import type {
+  DataPlaneModel,
+  DataPlaneRuntime,
+  FleetIssue,
+  FleetModel,
+  SharedServiceModel,
+  SharedServicesModel,
+} from './model';
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and limits
@@ -28,6 +35,7 @@ export const FLEET_DEFAULTS = Object.freeze({
   dataPlaneNetwork: 'shared' as const,
   dataPlaneProxy: Object.freeze({ internetFacing: false }),
   sharedService: false,
+  grafana: false,
 });
 
 /** Fleet names prefix every stack name (`<fleet>-<plane>-…`, at most 128 characters). */
@@ -356,11 +364,21 @@ const dataPlaneSchema = z.strictObject({
   namespace: dnsLabel().optional(),
 });
 
+const serviceRegions = z.array(region).min(1);
+const SERVICE_SWITCH = 'must be true, false or a mapping (regions: [...])';
+
+/** `true` (every region with eks/ecs/ec2 data planes), `false`, or `{ regions: [...] }`. */
+function sharedService<T extends z.core.$ZodLooseShape>(extra: T) {
+  return z
+    .union([z.boolean(), z.strictObject({ regions: serviceRegions.optional(), ...extra })], { error: SERVICE_SWITCH })
+    .default(FLEET_DEFAULTS.sharedService);
+}
+
 const sharedServicesSchema = z.strictObject({
-  redis: z.boolean().default(FLEET_DEFAULTS.sharedService),
-  cognito: z.boolean().default(FLEET_DEFAULTS.sharedService),
-  opensearch: z.boolean().default(FLEET_DEFAULTS.sharedService),
-  prometheus: z.boolean().default(FLEET_DEFAULTS.sharedService),
+  redis: sharedService({}),
+  cognito: sharedService({}),
+  opensearch: sharedService({}),
+  prometheus: sharedService({ grafana: z.boolean().default(FLEET_DEFAULTS.grafana) }),
 });
 
 const fleetFileSchema = z.strictObject({
@@ -399,8 +417,38 @@ function toFleetModel(file: ParsedFleetFile): FleetModel {
     controlPlane: defined({ ...cp, endpoints: cp.endpoints && defined(cp.endpoints), database }),
     certificates: defined(file.certificates),
     dataPlanes: file.dataPlanes.map((dp) => toDataPlaneModel(dp, file.kong.version)),
-    sharedServices: file.sharedServices,
+    sharedServices: toSharedServicesModel(file.sharedServices, file.dataPlanes),
   };
+}
+
+/** Regions with data planes on AWS runtimes: where `true` turns a shared service on. */
+export function awsDataPlaneRegions(dataPlanes: readonly { runtime: string; region: string }[]): string[] {
+  return [...new Set(dataPlanes.filter((dp) => dp.runtime !== 'kubernetes').map((dp) => dp.region))].sort();
+}
+
+type ParsedService = boolean | { regions?: string[] };
+
+function toServiceModel(value: ParsedService, awsRegions: string[]): SharedServiceModel | undefined {
+  if (value === false) return undefined;
+  const regions = value === true || value.regions === undefined ? awsRegions : [...new Set(value.regions)].sort();
+  return { regions };
+}
+
+function toSharedServicesModel(
+  services: ParsedFleetFile['sharedServices'],
+  dataPlanes: ParsedFleetFile['dataPlanes'],
+): SharedServicesModel {
+  const regions = awsDataPlaneRegions(dataPlanes);
+  const prometheus = toServiceModel(services.prometheus, regions);
+  return defined({
+    redis: toServiceModel(services.redis, regions),
+    cognito: toServiceModel(services.cognito, regions),
+    opensearch: toServiceModel(services.opensearch, regions),
+    prometheus: prometheus && {
+      ...prometheus,
+      grafana: typeof services.prometheus === 'object' && services.prometheus.grafana,
+    },
+  });
 }
 
 /**

@@ -38,7 +38,7 @@ export function fleet(dataPlanes: DataPlaneModel[], extra: Partial<FleetModel> =
     },
     certificates: { mode: 'pki' },
     dataPlanes,
-    sharedServices: { redis: false, cognito: false, opensearch: false, prometheus: false },
+    sharedServices: {},
     ...extra,
   };
 }

@@ -54,7 +54,7 @@ function fleet(dataPlanes: DataPlaneModel[], overrides: Partial<FleetModel> = {}
     },
     certificates: { mode: 'pki' },
     dataPlanes,
-    sharedServices: { redis: true, cognito: false, opensearch: true, prometheus: false },
+    sharedServices: { redis: { regions: ['us-east-1'] }, opensearch: { regions: ['us-east-1'] } },
     ...overrides,
   };
 }
@@ -85,7 +85,12 @@ const LARGE = fleet(
   {
     name: 'global-edge',
     certificates: { mode: 'shared' },
-    sharedServices: { redis: true, cognito: true, opensearch: true, prometheus: true },
+    sharedServices: {
+      redis: { regions: ['us-east-1'] },
+      cognito: { regions: ['us-east-1'] },
+      opensearch: { regions: ['us-east-1'] },
+      prometheus: { regions: ['us-east-1'], grafana: false },
+    },
   },
 );
 
@@ -544,7 +549,12 @@ const arbitraryFleet = fc
       ),
       {
         certificates: { mode },
-        sharedServices: { redis: services[0], cognito: services[1], opensearch: services[2], prometheus: services[3] },
+        sharedServices: {
+          ...(services[0] ? { redis: { regions: ['us-east-1'] } } : {}),
+          ...(services[1] ? { cognito: { regions: ['us-east-1'] } } : {}),
+          ...(services[2] ? { opensearch: { regions: ['us-east-1'] } } : {}),
+          ...(services[3] ? { prometheus: { regions: ['us-east-1'], grafana: false } } : {}),
+        },
         ...(konnect
           ? {
               controlPlane: {

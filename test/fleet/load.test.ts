@@ -129,7 +129,13 @@ describe('parseFleet: the reference file', () => {
           proxy: { internetFacing: false },
         },
       ],
-      sharedServices: { redis: true, cognito: true, opensearch: true, prometheus: true },
+      // `true`: every region with an eks/ecs/ec2 data plane.
+      sharedServices: {
+        redis: { regions: ['eu-west-1', 'us-east-1'] },
+        cognito: { regions: ['eu-west-1', 'us-east-1'] },
+        opensearch: { regions: ['eu-west-1', 'us-east-1'] },
+        prometheus: { regions: ['eu-west-1', 'us-east-1'], grafana: false },
+      },
     });
   });
 
@@ -159,7 +165,7 @@ controlPlane:
     expect(model.controlPlane.replicas).toBe(2);
     expect(model.certificates).toEqual({ mode: 'shared' });
     expect(model.dataPlanes).toEqual([]);
-    expect(model.sharedServices).toEqual({ redis: false, cognito: false, opensearch: false, prometheus: false });
+    expect(model.sharedServices).toEqual({});
     expect(model.kong).toEqual({ version: '3.10.0.6' });
   });
 
@@ -908,5 +914,50 @@ describe('loadFleetFile and formatIssue', () => {
     expect(formatIssue('fleet.yaml', { path: '', message: 'Unexpected end', line: 3, column: 1 })).toBe(
       'fleet.yaml:3:1: Unexpected end',
     );
+  });
+});
+
+describe('parseFleet: shared services', () => {
+  const SERVICES = 'sharedServices:\n  redis: true\n  cognito: true\n  opensearch: true\n  prometheus: true\n';
+
+  test('GIVEN per-region services and grafana WHEN parsed THEN the model lists the regions of each', () => {
+    const model = validModel(
+      edit(
+        REFERENCE,
+        SERVICES,
+        'sharedServices:\n  redis: { regions: [eu-west-1] }\n  cognito: false\n  opensearch: true\n  prometheus: { grafana: true }\n',
+      ),
+    );
+    expect(model.sharedServices).toEqual({
+      redis: { regions: ['eu-west-1'] },
+      opensearch: { regions: ['eu-west-1', 'us-east-1'] },
+      prometheus: { regions: ['eu-west-1', 'us-east-1'], grafana: true },
+    });
+  });
+
+  test('GIVEN only kubernetes data planes WHEN a service is on THEN it runs in no region', () => {
+    const text = edit(
+      edit(REFERENCE, 'runtime: eks                     # eks | ecs | ec2 | kubernetes', 'runtime: kubernetes'),
+      '    runtime: ecs\n',
+      '    runtime: kubernetes\n',
+    );
+    expect(validModel(text).sharedServices.redis).toEqual({ regions: [] });
+  });
+
+  test('GIVEN a region without an AWS data plane WHEN listed THEN it is an issue at that list item', () => {
+    const issue = onlyIssue(edit(REFERENCE, '  redis: true\n', '  redis: { regions: [us-east-1, ap-south-1] }\n'));
+    expect(issue.path).toBe('sharedServices.redis.regions[1]');
+    expect(issue.message).toMatch(/no eks, ecs or ec2 data plane runs in "ap-south-1"/);
+  });
+
+  test('GIVEN a service that is neither a switch nor a mapping WHEN parsed THEN the message says what is allowed', () => {
+    const issue = onlyIssue(edit(REFERENCE, '  redis: true\n', '  redis: yes please\n'));
+    expect(issue.path).toBe('sharedServices.redis');
+    expect(issue.message).toMatch(/must be true, false or a mapping/);
+  });
+
+  test('GIVEN grafana on a service other than prometheus WHEN parsed THEN it is an unknown key', () => {
+    const issue = onlyIssue(edit(REFERENCE, '  redis: true\n', '  redis: { grafana: true }\n'));
+    expect(issue.path).toBe('sharedServices.redis.grafana');
   });
 });

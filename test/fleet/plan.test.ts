@@ -41,7 +41,7 @@ const BASE: FleetModel = {
     dataPlane('dp-eks-use1', { runtime: 'eks', cluster: 'main' }),
     dataPlane('dp-ecs-use1', { runtime: 'ecs' }),
   ],
-  sharedServices: { redis: false, cognito: false, opensearch: false, prometheus: false },
+  sharedServices: {},
 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
