@@ -1,11 +1,24 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { KongHybridConfig, KongValue } from '../kong/config';
 import { DataPlaneSpec, dataPlaneSettings, PlaneSecretBindings, validateDataPlaneSpec } from '../kong/data-plane';
 import { KongFleetError } from '../kong/errors';
+import { jsonAccessLogSettings } from '../kong/log-shipping';
+import { awsVaultSettings } from '../kong/vault';
 import { ClusterCredentials } from './cluster-credentials';
 import { IKongControlPlaneConnection } from './control-plane-connection';
+import {
+  allowServiceAccess,
+  grantVaultRead,
+  IKongLogDestination,
+  IKongMetricsDestination,
+  IKongOidcProvider,
+  IKongRedis,
+  KongVaultSecret,
+} from './shared-services';
 
 /** Props every data-plane construct (EKS, ECS, EC2) takes, whatever its runtime. */
 export interface KongDataPlaneBaseProps {
@@ -55,6 +68,37 @@ export interface KongDataPlaneBaseProps {
    * @default - none
    */
   readonly kongSettings?: Record<string, string>;
+
+  /**
+   * Redis (ElastiCache) of the region for Kong's rate-limiting-advanced and proxy-cache-advanced
+   * plugins: the data plane may reach it on its port and read its AUTH token through Kong's AWS
+   * vault (`{vault://aws/...}` in the plugin configuration; see KongRedis).
+   * @default - no Redis
+   */
+  readonly redis?: IKongRedis;
+
+  /**
+   * Cognito user pool of the region for Kong's openid-connect plugin: the data plane may read the
+   * app client's secret through Kong's AWS vault.
+   * @default - no OIDC provider
+   */
+  readonly oidcProvider?: IKongOidcProvider;
+
+  /**
+   * OpenSearch domain that receives this data plane's access logs, as JSON, in the index pattern
+   * `kong-<dataPlaneName>`; the runtime runs a log shipper for it (ECS FireLens, a Fluent Bit
+   * DaemonSet on EKS, Fluent Bit on EC2).
+   * @default - access logs stay in the runtime's own logs, in nginx's default format
+   */
+  readonly accessLogDestination?: IKongLogDestination;
+
+  /**
+   * Amazon Managed Prometheus workspace that receives this data plane's Kong metrics (Status API
+   * `/metrics`, prometheus plugin), scraped by an OpenTelemetry collector on the runtime and
+   * remote-written with SigV4.
+   * @default - no metrics collector
+   */
+  readonly metricsDestination?: IKongMetricsDestination;
 }
 
 /** A data-plane construct's base props, resolved and validated. */
@@ -63,20 +107,43 @@ export interface ResolvedDataPlane {
   readonly targetCpuPercent: number;
   /** The license as the data plane's region reads it. */
   readonly licenseSecret?: secretsmanager.ISecret;
+  /** Secrets Kong resolves through its AWS vault (Redis AUTH token, OIDC client secret). */
+  readonly vaultSecrets: KongVaultSecret[];
+}
+
+/** Where a runtime's Kong writes its access log (`/dev/stdout` in containers, a file on EC2). */
+export interface DataPlaneRuntimeOptions {
+  readonly accessLogTarget: string;
 }
 
 /**
  * Fills the defaults of a data-plane construct's base props (name from the construct ID, version
  * from the control plane, 70 % CPU) and validates them before anything is built.
  */
-export function resolveDataPlane(scope: Construct, props: KongDataPlaneBaseProps): ResolvedDataPlane {
+export function resolveDataPlane(
+  scope: Construct,
+  props: KongDataPlaneBaseProps,
+  runtime: DataPlaneRuntimeOptions,
+): ResolvedDataPlane {
   const where = scope.node.path;
+  const dataPlaneName = props.dataPlaneName ?? scope.node.id.toLowerCase();
+  const kongVersion = props.kongVersion ?? props.controlPlane.kongVersion;
+  const vaultSecrets = [props.redis?.authToken, props.oidcProvider?.clientSecret].filter(
+    (s): s is KongVaultSecret => s !== undefined,
+  );
   const definition: DataPlaneDefinition = {
     controlPlane: props.controlPlane,
-    dataPlaneName: props.dataPlaneName ?? scope.node.id.toLowerCase(),
-    kongVersion: props.kongVersion ?? props.controlPlane.kongVersion,
+    dataPlaneName,
+    kongVersion,
     labels: props.labels,
-    kongSettings: props.kongSettings,
+    kongSettings: {
+      // What the shared services need from Kong; the user's own settings win.
+      ...(vaultSecrets.length > 0 ? awsVaultSettings(Stack.of(scope).region) : {}),
+      ...(props.accessLogDestination
+        ? jsonAccessLogSettings(runtime.accessLogTarget, dataPlaneName, kongVersion, `${where}.accessLogDestination`)
+        : {}),
+      ...props.kongSettings,
+    },
   };
   validateDataPlaneDefinition(definition, where);
   const targetCpuPercent = props.targetCpuPercent ?? 70;
@@ -93,7 +160,25 @@ export function resolveDataPlane(scope: Construct, props: KongDataPlaneBaseProps
     definition,
     targetCpuPercent,
     licenseSecret: regionalLicenseSecret(scope, props.controlPlane.licenseSecret),
+    vaultSecrets,
   };
+}
+
+/**
+ * The network paths and grants every runtime gives its data plane to the region's shared
+ * services: `peer` (tasks, instances or cluster nodes) may reach Redis and OpenSearch on their one
+ * port, and `role` (task role, instance role, Kong's service-account role) may read the secrets
+ * Kong resolves through its vault. Log and metrics shippers get their own grants where they run.
+ */
+export function connectSharedServices(
+  scope: Construct,
+  props: KongDataPlaneBaseProps,
+  resolved: ResolvedDataPlane,
+  access: { readonly role?: iam.IRole; readonly peer: ec2.ISecurityGroup },
+): void {
+  if (access.role) grantVaultRead(scope, 'VaultSecretsRead', access.role, resolved.vaultSecrets);
+  if (props.redis) allowServiceAccess(props.redis, access.peer);
+  if (props.accessLogDestination) allowServiceAccess(props.accessLogDestination, access.peer);
 }
 
 /**

@@ -128,6 +128,11 @@ export interface KongEc2InstancesProps {
   readonly description: string;
   /** How long CloudFormation waits for each instance to be ready. */
   readonly readyTimeout: Duration;
+  /**
+   * Further boot steps (bash lines) run once Kong is started (see renderKongUserData).
+   * @default - none
+   */
+  readonly extraBootSteps?: readonly string[];
 }
 
 /**
@@ -227,6 +232,7 @@ export class KongEc2Instances extends Construct {
         }),
         region: Aws.REGION,
       },
+      extraSteps: props.extraBootSteps,
     });
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {

@@ -47,13 +47,15 @@ export interface KongEksReleaseProps {
  */
 export class KongEksRelease extends Construct {
   public readonly chart: eks.HelmChart;
+  /** The release's namespace: what the release's other workloads (log shipper, collector) depend on. */
+  public readonly namespace: eks.KubernetesManifest;
 
   constructor(scope: Construct, id: string, props: KongEksReleaseProps) {
     super(scope, id);
-    const namespace = new eks.KubernetesManifest(this, 'Namespace', {
+    const namespace = (this.namespace = new eks.KubernetesManifest(this, 'Namespace', {
       cluster: props.cluster,
       manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: props.namespace } }],
-    });
+    }));
     const synced = props.secrets.map((s) =>
       props.addons.externalSecrets.syncSecret(this, `Secret-${s.name}`, {
         ...s,

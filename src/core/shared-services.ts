@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
  * changes a service's stack.
  */
 
-/** A secret Kong reads through its AWS vault (`{vault://aws/<name>[/<key>]}`). */
+/** A secret Kong reads through its AWS vault (a `{vault://aws/...}` reference: src/kong/vault.ts). */
 export interface KongVaultSecret {
   readonly secret: secretsmanager.ISecret;
   /** Customer-managed key of the secret (data planes need kms:Decrypt through Secrets Manager). */
@@ -37,6 +37,8 @@ export interface IKongRedis extends KongVpcService {
   readonly readerHost: string;
   /** The AUTH token, a plain-string secret Kong reads through its AWS vault. */
   readonly authToken: KongVaultSecret;
+  /** The AUTH token as Kong's vault reference (`{vault://aws/...}`, see awsVaultReference). */
+  readonly authTokenVaultReference: string;
 }
 
 /** A Cognito user pool Kong's openid-connect plugin trusts (machine-to-machine client). */
@@ -130,7 +132,12 @@ export function grantLogWrite(scope: Construct, id: string, role: iam.IRole, log
 }
 
 /** Lets `role` remote-write to the metrics workspace (policy in `scope`). */
-export function grantMetricsWrite(scope: Construct, id: string, role: iam.IRole, metrics: IKongMetricsDestination): void {
+export function grantMetricsWrite(
+  scope: Construct,
+  id: string,
+  role: iam.IRole,
+  metrics: IKongMetricsDestination,
+): void {
   new iam.Policy(scope, id, {
     roles: [role],
     statements: [new iam.PolicyStatement({ actions: ['aps:RemoteWrite'], resources: [metrics.workspaceArn] })],

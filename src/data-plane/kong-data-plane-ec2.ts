@@ -1,4 +1,4 @@
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -8,7 +8,15 @@ import { secretRef } from '../kong/config';
 import { PlaneSecretBindings } from '../kong/data-plane';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
-import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
+import {
+  connectSharedServices,
+  dataPlaneKongConfig,
+  KongDataPlaneBaseProps,
+  resolveDataPlane,
+} from '../core/data-plane-settings';
+import { grantLogWrite, grantMetricsWrite } from '../core/shared-services';
+import { EC2_ACCESS_LOG_TARGET, ec2LogShippingScript } from '../kong/log-shipping';
+import { ec2MetricsCollectorScript } from '../kong/metrics-collection';
 import { KongEc2InstanceProps, KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
@@ -75,7 +83,8 @@ export class KongDataPlaneEc2 extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    const { definition, targetCpuPercent, licenseSecret } = resolveDataPlane(this, props);
+    const resolved = resolveDataPlane(this, props, { accessLogTarget: EC2_ACCESS_LOG_TARGET });
+    const { definition, targetCpuPercent, licenseSecret } = resolved;
     this.dataPlaneName = definition.dataPlaneName;
     this.kongVersion = definition.kongVersion;
     const sizing = kongEc2Sizing(props, 10, where);
@@ -109,6 +118,34 @@ export class KongDataPlaneEc2 extends Construct {
       [KONG_EC2_SECRETS.clusterCredentials]: { secret: credentials.secret, encryptionKey: credentials.encryptionKey },
     };
     if (licenseSecret) secrets[KONG_EC2_SECRETS.license] = { secret: licenseSecret };
+    const architecture = sizing.architecture === ec2.InstanceArchitecture.ARM_64 ? 'arm64' : 'x86_64';
+    const region = Stack.of(this).region;
+    const logs = props.accessLogDestination;
+    const metrics = props.metricsDestination;
+    const extraBootSteps = [
+      ...(logs
+        ? [
+            ec2LogShippingScript({
+              host: logs.endpoint,
+              region,
+              roleArn: logs.writerRole.roleArn,
+              dataPlaneName: this.dataPlaneName,
+              accessLogPath: EC2_ACCESS_LOG_TARGET,
+              architecture,
+            }),
+          ]
+        : []),
+      ...(metrics
+        ? [
+            ec2MetricsCollectorScript({
+              remoteWriteUrl: metrics.remoteWriteUrl,
+              region: metrics.region,
+              dataPlaneName: this.dataPlaneName,
+              architecture,
+            }),
+          ]
+        : []),
+    ];
     this.instances = new KongEc2Instances(this, 'Instances', {
       vpc: this.vpc,
       config,
@@ -119,6 +156,7 @@ export class KongDataPlaneEc2 extends Construct {
       allowAllOutbound: true,
       description: `Kong data plane ${this.dataPlaneName}`,
       readyTimeout: READY_TIMEOUT,
+      extraBootSteps,
     });
     this.autoScalingGroup = this.instances.autoScalingGroup;
     this.securityGroup = this.instances.securityGroup;
@@ -137,6 +175,11 @@ export class KongDataPlaneEc2 extends Construct {
     this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: targetCpuPercent });
 
     this.instances.addCertificateRollout(credentials);
+
+    const role = this.instances.role;
+    connectSharedServices(this, props, resolved, { role, peer: this.securityGroup });
+    if (logs) grantLogWrite(this, 'AccessLogsWrite', role, logs);
+    if (metrics) grantMetricsWrite(this, 'MetricsWrite', role, metrics);
 
     new CfnOutput(this, 'ProxyEndpoint', {
       value: this.proxyLoadBalancer.loadBalancer.loadBalancerDnsName,

@@ -10,13 +10,21 @@ import { Construct } from 'constructs';
 import { KongHybridConfig, SecretRef, secretRef } from '../kong/config';
 import { PlaneSecretBindings } from '../kong/data-plane';
 import { KongFleetError } from '../kong/errors';
+import { CONTAINER_ACCESS_LOG_TARGET } from '../kong/log-shipping';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { renderEnvironment } from '../kong/render';
 import { KONG_GATEWAY_IMAGE } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { ClusterCredentials } from '../core/cluster-credentials';
-import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
+import {
+  connectSharedServices,
+  dataPlaneKongConfig,
+  KongDataPlaneBaseProps,
+  resolveDataPlane,
+} from '../core/data-plane-settings';
+import { addEcsLogRouter } from '../core/ecs-log-router';
+import { addEcsMetricsCollector } from '../core/ecs-metrics-collector';
 import { createEncryptionKey } from '../core/encryption';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
@@ -169,7 +177,8 @@ export class KongDataPlaneEcs extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    const { definition, targetCpuPercent, licenseSecret } = resolveDataPlane(this, props);
+    const resolved = resolveDataPlane(this, props, { accessLogTarget: CONTAINER_ACCESS_LOG_TARGET });
+    const { definition, targetCpuPercent, licenseSecret } = resolved;
     this.dataPlaneName = definition.dataPlaneName;
     this.kongVersion = definition.kongVersion;
     const sizing = validateSizing(props, where);
@@ -256,14 +265,29 @@ export class KongDataPlaneEcs extends Construct {
       },
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
       readonlyRootFilesystem: false,
-      logging: ecs.LogDrivers.awsLogs({
-        logGroup: this.logGroup,
-        streamPrefix: this.dataPlaneName,
-        // A gateway must not stall on a slow log backend; a full buffer drops lines instead.
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      }),
+      logging: props.accessLogDestination
+        ? addEcsLogRouter(this, {
+            taskDefinition: this.taskDefinition,
+            logs: props.accessLogDestination,
+            dataPlaneName: this.dataPlaneName,
+            routerLogGroup: this.logGroup,
+          })
+        : ecs.LogDrivers.awsLogs({
+            logGroup: this.logGroup,
+            streamPrefix: this.dataPlaneName,
+            // A gateway must not stall on a slow log backend; a full buffer drops lines instead.
+            mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+            maxBufferSize: Size.mebibytes(25),
+          }),
     });
+    if (props.metricsDestination) {
+      addEcsMetricsCollector(this, {
+        taskDefinition: this.taskDefinition,
+        metrics: props.metricsDestination,
+        dataPlaneName: this.dataPlaneName,
+        logGroup: this.logGroup,
+      });
+    }
     if (credentials.encryptionKey && !credentials.secret.encryptionKey) {
       // An imported secret does not know its key; the execution role decrypts it at task start.
       credentials.encryptionKey.grantDecrypt(this.taskDefinition.obtainExecutionRole());
@@ -312,8 +336,14 @@ export class KongDataPlaneEcs extends Construct {
       for (const [port, description] of egress) {
         this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), description);
       }
+      for (const service of [props.redis, props.accessLogDestination]) {
+        if (service && !egress.has(service.port)) {
+          this.securityGroup.addEgressRule(service.securityGroup, ec2.Port.tcp(service.port), service.serviceName);
+        }
+      }
     }
     this.connections = this.securityGroup.connections;
+    connectSharedServices(this, props, resolved, { role: this.taskDefinition.taskRole, peer: this.securityGroup });
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,

@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { chartServiceName } from '../kong/chart';
@@ -8,7 +9,15 @@ import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import { renderHelmValues } from '../kong/render';
-import { dataPlaneKongConfig, KongDataPlaneBaseProps, resolveDataPlane } from '../core/data-plane-settings';
+import {
+  connectSharedServices,
+  dataPlaneKongConfig,
+  KongDataPlaneBaseProps,
+  resolveDataPlane,
+} from '../core/data-plane-settings';
+import { KongEksLogShipper } from '../core/kong-eks-log-shipper';
+import { KongEksMetricsCollector } from '../core/kong-eks-metrics-collector';
+import { CONTAINER_ACCESS_LOG_TARGET } from '../kong/log-shipping';
 import { KongEksAddons } from '../core/kong-eks-addons';
 import { KongEksCluster } from '../core/kong-eks-cluster';
 import { KongEksRelease } from '../core/kong-eks-release';
@@ -82,7 +91,8 @@ export class KongDataPlaneEks extends Construct {
     super(scope, id);
     const where = this.node.path;
     const cp = props.controlPlane;
-    const { definition, targetCpuPercent, licenseSecret } = resolveDataPlane(this, props);
+    const resolved = resolveDataPlane(this, props, { accessLogTarget: CONTAINER_ACCESS_LOG_TARGET });
+    const { definition, targetCpuPercent, licenseSecret } = resolved;
     this.dataPlaneName = definition.dataPlaneName;
     this.kongVersion = definition.kongVersion;
     const minReplicas = props.minReplicas ?? 2;
@@ -132,16 +142,22 @@ export class KongDataPlaneEks extends Construct {
     this.clusterTelemetryEndpoint = `${cp.telemetryEndpoint.host}:${cp.telemetryEndpoint.port}`;
 
     const release = 'kong-dp';
+    const namespace = `kong-${this.dataPlaneName}`;
+    // Kong reads vault references ({vault://aws/...}) with its own IAM role (IRSA).
+    const kongServiceAccount = resolved.vaultSecrets.length > 0 ? release : undefined;
     this.helmValues = deepMerge(
-      renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
-      kubernetesReplicaValues({ release, autoscaling: { minReplicas, maxReplicas, targetCpuPercent } }),
+      deepMerge(
+        renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
+        kubernetesReplicaValues({ release, autoscaling: { minReplicas, maxReplicas, targetCpuPercent } }),
+      ),
+      kongServiceAccount ? { deployment: { serviceAccount: { create: false, name: kongServiceAccount } } } : {},
     );
 
     this.release = new KongEksRelease(this, 'Kong', {
       cluster: this.cluster,
       addons,
       // One namespace per data plane, so several can share a cluster.
-      namespace: `kong-${this.dataPlaneName}`,
+      namespace,
       release,
       values: this.helmValues,
       loadBalancer: this.proxyLoadBalancer,
@@ -160,6 +176,38 @@ export class KongDataPlaneEks extends Construct {
         },
       ],
     });
+
+    let kongRole: iam.IRole | undefined;
+    if (kongServiceAccount) {
+      const serviceAccount = new eks.ServiceAccount(this, 'KongServiceAccount', {
+        cluster: this.cluster,
+        name: kongServiceAccount,
+        namespace,
+      });
+      serviceAccount.node.addDependency(this.release.namespace);
+      this.release.chart.node.addDependency(serviceAccount);
+      kongRole = serviceAccount.role;
+    }
+    // Pods on managed node groups use the cluster security group (VPC CNI).
+    connectSharedServices(this, props, resolved, { role: kongRole, peer: this.cluster.clusterSecurityGroup });
+    if (props.accessLogDestination) {
+      new KongEksLogShipper(this, 'AccessLogs', {
+        cluster: this.cluster,
+        namespace,
+        dataPlaneName: this.dataPlaneName,
+        logs: props.accessLogDestination,
+        dependsOn: [this.release.namespace],
+      });
+    }
+    if (props.metricsDestination) {
+      new KongEksMetricsCollector(this, 'Metrics', {
+        cluster: this.cluster,
+        namespace,
+        dataPlaneName: this.dataPlaneName,
+        metrics: props.metricsDestination,
+        dependsOn: [this.release.namespace],
+      });
+    }
 
     new CfnOutput(this, 'ProxyEndpoint', {
       value: this.proxyLoadBalancer.loadBalancer.loadBalancerDnsName,

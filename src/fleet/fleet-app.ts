@@ -16,12 +16,19 @@ import { StackLimitsGuard } from '../core/stack-limits';
 import { KongDataPlaneEc2 } from '../data-plane/kong-data-plane-ec2';
 import { KongDataPlaneEcs } from '../data-plane/kong-data-plane-ecs';
 import { KongDataPlaneEks } from '../data-plane/kong-data-plane-eks';
+import { allowServiceAccess } from '../core/shared-services';
+import { KongCognito } from '../services/kong-cognito';
+import { KongGrafanaWorkspace } from '../services/kong-grafana-workspace';
+import { KongLogDomain } from '../services/kong-log-domain';
+import { KongMetricsWorkspace } from '../services/kong-metrics-workspace';
+import { KongPluginConfiguration } from '../services/kong-plugin-configuration';
+import { KongRedis } from '../services/kong-redis';
 import { KongFleetError } from '../kong/errors';
 import { KubernetesDataPlane, renderKubernetesDataPlane } from '../kong/kubernetes-data-plane';
 import { ControlPlaneModel, CpuArchitecture, DataPlaneModel, FleetModel } from './model';
 
 /** What a stack of the fleet is for. */
-export type FleetStackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster';
+export type FleetStackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'services';
 
 /** One stack of the fleet, with what the CLI reports about it. */
 export interface FleetStack {
@@ -51,7 +58,20 @@ export const fleetStackNames = {
   dataPlane: (fleet: string, dp: string) => `${fleet}-dp-${dp}`,
   network: (fleet: string, region: string, account?: string) => `${fleet}-net-${region}${account ? `-${account}` : ''}`,
   cluster: (fleet: string, cluster: string) => `${fleet}-eks-${cluster}`,
+  services: (fleet: string, region: string, account?: string) =>
+    `${fleet}-svc-${region}${account ? `-${account}` : ''}`,
 };
+
+/** The shared services of one region (and account), as its data planes use them. */
+export interface FleetRegionServices {
+  readonly stack: Stack;
+  readonly redis?: KongRedis;
+  readonly cognito?: KongCognito;
+  readonly logs?: KongLogDomain;
+  readonly metrics?: KongMetricsWorkspace;
+  readonly grafana?: KongGrafanaWorkspace;
+  readonly pluginConfiguration?: KongPluginConfiguration;
+}
 
 /**
  * A validated fleet (`fleet.yaml`, see src/fleet/load.ts) as a CDK app:
@@ -60,6 +80,10 @@ export const fleetStackNames = {
  * - `<fleet>-net-<region>`: one VPC per region (and account) shared by the data planes there,
  *   unless a data plane asks for its own (`network: own`);
  * - `<fleet>-eks-<cluster>`: an EKS cluster shared by the EKS data planes of a region that name it;
+ * - `<fleet>-svc-<region>`: the region's shared services (`sharedServices`: Redis, Cognito,
+ *   OpenSearch, Prometheus and Grafana) in the region's shared VPC, and the Kong plugin
+ *   configuration that uses them (an SSM parameter). Data planes reach them through rules and
+ *   grants in their own stacks;
  * - `<fleet>-dp-<name>`: one stack per data plane in its region (and account). A `kubernetes` data
  *   plane's stack holds only its cluster certificate; its Helm values are in `kubernetesDataPlanes`.
  *
@@ -78,6 +102,8 @@ export class FleetApp extends App {
   public readonly warnings: string[] = [];
   private readonly networks = new Map<string, ec2.IVpc>();
   private readonly clusters = new Map<string, eks.Cluster>();
+  /** Shared services by stack name (one per region and account with services on). */
+  public readonly regionServices = new Map<string, FleetRegionServices>();
 
   private readonly progress?: (message: string) => void;
 
@@ -124,7 +150,9 @@ export class FleetApp extends App {
 
     for (const dp of model.dataPlanes) this.buildDataPlane(dp);
     for (const [service, on] of Object.entries(model.sharedServices)) {
-      if (on) this.warnings.push(`sharedServices.${service}: not synthesized yet (shared services are issue #6)`);
+      if (on && on.regions.length === 0) {
+        this.warnings.push(`sharedServices.${service}: no region has an eks, ecs or ec2 data plane: nothing is built`);
+      }
     }
   }
 
@@ -178,6 +206,7 @@ export class FleetApp extends App {
       labels: dp.labels ? { ...dp.labels } : undefined,
       kongSettings: dp.kongSettings ? { ...dp.kongSettings } : undefined,
     };
+    const services = this.dataPlaneServices(dp);
     const proxy = {
       proxyInternetFacing: dp.proxy.internetFacing,
       proxyAllowedCidrs: dp.proxy.allowedCidrs ? [...dp.proxy.allowedCidrs] : undefined,
@@ -189,6 +218,7 @@ export class FleetApp extends App {
         const plane = new KongDataPlaneEks(stack, 'DataPlane', {
           ...common,
           ...proxy,
+          ...services,
           ...(dp.cluster ? { cluster: this.cluster(dp) } : { vpc: vpc() }),
           minReplicas: dp.replicas.min,
           maxReplicas: dp.replicas.max,
@@ -200,6 +230,7 @@ export class FleetApp extends App {
         const plane = new KongDataPlaneEcs(stack, 'DataPlane', {
           ...common,
           ...proxy,
+          ...services,
           vpc: vpc(),
           minTasks: dp.replicas.min,
           maxTasks: dp.replicas.max,
@@ -212,6 +243,7 @@ export class FleetApp extends App {
         const plane = new KongDataPlaneEc2(stack, 'DataPlane', {
           ...common,
           ...proxy,
+          ...services,
           vpc: vpc(),
           architecture: architecture(dp.architecture),
           instanceType: dp.instanceType ? new ec2.InstanceType(dp.instanceType) : undefined,
@@ -274,8 +306,77 @@ export class FleetApp extends App {
       });
       cluster = new KongEksCluster(stack, 'Cluster', { vpc }).cluster;
       this.clusters.set(name, cluster);
+      // The data planes of a shared cluster share its security group: the rule to the region's
+      // services belongs to the cluster's stack (made once, whichever data plane comes first).
+      const services = this.servicesOf(dp);
+      for (const service of [services?.redis, services?.logs]) {
+        if (service) allowServiceAccess(service, cluster.clusterSecurityGroup);
+      }
     }
     return cluster;
+  }
+
+  /**
+   * The shared-service props of a data plane: Redis and OpenSearch live in the region's shared
+   * VPC, so a data plane with its own VPC gets only Cognito and Prometheus (a warning says so).
+   */
+  private dataPlaneServices(dp: DataPlaneModel) {
+    const services = this.servicesOf(dp);
+    if (!services) return {};
+    const inVpc = dp.network === 'shared';
+    if (!inVpc && (services.redis || services.logs)) {
+      const missing = [services.redis && 'redis', services.logs && 'opensearch'].filter(Boolean).join(' and ');
+      this.warnings.push(
+        `dataPlanes.${dp.name}: network own cannot reach the ${missing} of ${dp.region} (in the region's shared VPC); not connected`,
+      );
+    }
+    return {
+      redis: inVpc ? services.redis : undefined,
+      accessLogDestination: inVpc ? services.logs : undefined,
+      oidcProvider: services.cognito,
+      metricsDestination: services.metrics,
+    };
+  }
+
+  /** The shared services of a data plane's region and account, built on first use. */
+  private servicesOf(dp: DataPlaneModel): FleetRegionServices | undefined {
+    if (dp.runtime === 'kubernetes') return undefined;
+    const shared = this.model.sharedServices;
+    const on = (service?: { regions: readonly string[] }) => service?.regions.includes(dp.region) ?? false;
+    if (!on(shared.redis) && !on(shared.cognito) && !on(shared.opensearch) && !on(shared.prometheus)) return undefined;
+    const name = fleetStackNames.services(this.model.name, dp.region, this.networkAccount(dp));
+    let services = this.regionServices.get(name);
+    if (!services) {
+      const vpc = this.network(dp);
+      const { stack } = this.addFleetStack(name, dp.region, dp.account, {
+        kind: 'services',
+        runtime: 'services',
+        description: `Shared services of the Kong data planes of fleet ${this.model.name} in ${dp.region} (kong-fleet)`,
+      });
+      const secretName = (what: string) => `kong-fleet/${this.model.name}/${dp.region}/${what}`;
+      const redis = on(shared.redis)
+        ? new KongRedis(stack, 'Redis', { vpc, secretName: secretName('redis-auth') })
+        : undefined;
+      const cognito = on(shared.cognito)
+        ? new KongCognito(stack, 'Cognito', { clientSecretName: secretName('cognito-client') })
+        : undefined;
+      const logs = on(shared.opensearch) ? new KongLogDomain(stack, 'AccessLogs', { vpc }) : undefined;
+      const metrics = on(shared.prometheus) ? new KongMetricsWorkspace(stack, 'Metrics', {}) : undefined;
+      const grafana =
+        metrics && shared.prometheus?.grafana ? new KongGrafanaWorkspace(stack, 'Grafana', { metrics }) : undefined;
+      const pluginConfiguration =
+        redis || cognito || metrics
+          ? new KongPluginConfiguration(stack, 'KongPlugins', {
+              parameterName: `/kong-fleet/${this.model.name}/${dp.region}/kong-plugins`,
+              redis,
+              oidcProvider: cognito,
+              prometheus: metrics !== undefined,
+            })
+          : undefined;
+      services = { stack, redis, cognito, logs, metrics, grafana, pluginConfiguration };
+      this.regionServices.set(name, services);
+    }
+    return services;
   }
 
   /** Networks are shared per region and per explicit account other than the control plane's. */

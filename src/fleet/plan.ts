@@ -28,7 +28,7 @@ export interface StackTemplates {
   readonly [stackName: string]: { readonly template: unknown; readonly region?: string };
 }
 
-export type StackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'other';
+export type StackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'services' | 'other';
 
 /** What a stack is in the fleet, as far as its name tells. */
 export interface StackClass {
@@ -109,18 +109,20 @@ export interface FleetPlan {
 
 /**
  * Kong-fleet's stack names: `<fleet>-cp`, `<fleet>-dp-<dataPlane>`, `<fleet>-net-<region>`,
- * `<fleet>-eks-<cluster>`; anything else (another fleet's stack included) is `other`.
+ * `<fleet>-svc-<region>`, `<fleet>-eks-<cluster>`; anything else (another fleet's stack included)
+ * is `other`.
  */
 export function classifyStack(name: string, fleetName: string): StackClass {
   const prefix = `${fleetName}-`;
   if (!name.startsWith(prefix)) return { kind: 'other' };
   const rest = name.slice(prefix.length);
   if (rest === 'cp') return { kind: 'control-plane' };
-  const match = /^(dp|net|eks)-(.+)$/.exec(rest);
+  const match = /^(dp|net|eks|svc)-(.+)$/.exec(rest);
   if (!match) return { kind: 'other' };
   const [, kind, id] = match;
   if (kind === 'dp') return { kind: 'data-plane', dataPlane: id };
   if (kind === 'net') return { kind: 'network', region: id };
+  if (kind === 'svc') return { kind: 'services', region: id };
   return { kind: 'cluster', cluster: id };
 }
 
@@ -260,7 +262,7 @@ function analyzeStack(
   };
 }
 
-const KIND_ORDER: readonly StackKind[] = ['control-plane', 'network', 'cluster', 'data-plane', 'other'];
+const KIND_ORDER: readonly StackKind[] = ['control-plane', 'network', 'services', 'cluster', 'data-plane', 'other'];
 
 function analyzeStacks(
   oldModel: FleetModel,
@@ -635,7 +637,9 @@ function checkBlastRadius({ analyses, dataPlanes, reasons, warnings }: RuleConte
     if (change.status === 'unchanged') continue;
     const expected =
       (change.kind === 'data-plane' && change.dataPlane !== undefined && changedNames.has(change.dataPlane)) ||
-      (change.kind === 'network' && change.region !== undefined && regions.has(change.region)) ||
+      ((change.kind === 'network' || change.kind === 'services') &&
+        change.region !== undefined &&
+        regions.has(change.region)) ||
       (change.kind === 'cluster' &&
         (analysis.cluster !== undefined
           ? clusters.has(analysis.cluster)

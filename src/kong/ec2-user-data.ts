@@ -122,6 +122,12 @@ export interface KongUserDataOptions {
    * @default 1500
    */
   readonly migrationsTimeoutSeconds?: number;
+  /**
+   * Further boot steps (bash lines) run once Kong is started and before readiness is awaited,
+   * e.g. installing a log shipper or a metrics collector; a failing step fails the boot.
+   * @default - none
+   */
+  readonly extraSteps?: readonly string[];
 }
 
 export interface KongUserData {
@@ -300,6 +306,7 @@ export function renderKongUserData(options: KongUserDataOptions): KongUserData {
     `systemctl enable --now ${KONG_SERVICE}`,
     ...(isCp ? ['systemctl start kong-migrations-finish.timer'] : []),
     '',
+    ...(options.extraSteps ?? []).flatMap((step) => [step, '']),
     `log "waiting for ${STATUS_READY_PATH}"`,
     'ready() {',
     '  local response',

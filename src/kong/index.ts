@@ -11,3 +11,8 @@ export * from './reference';
 export * from './data-plane';
 export * from './kubernetes-data-plane';
 export * from './ec2-user-data';
+export * from './vault';
+export * from './plugins';
+export * from './log-shipping';
+export * from './metrics-collection';
+export * from './grafana-dashboard';

@@ -92,9 +92,31 @@ export function confNamesFromKongConf(text: string): Set<string> {
   return names;
 }
 
+/**
+ * Kong's injected Nginx directives: `nginx_<namespace>_<directive>` for the namespaces
+ * kong.conf.default lists under "NGINX injected directives" (any directive of that block).
+ */
+const INJECTED_DIRECTIVE =
+  /^nginx_(main|events|http|proxy|location|upstream|admin|status|debug|stream|sproxy|supstream)_[a-z][a-z0-9_]*$/;
+
+/** Whether a kong.conf name is an injected Nginx directive (documented by pattern, not by name). */
+export function isInjectedNginxDirective(name: string): boolean {
+  return INJECTED_DIRECTIVE.test(name);
+}
+
+/** Whether Kong knows a kong.conf name: a property of the references or an injected directive. */
+export function isKnownKongSetting(ref: KongReference, name: string): boolean {
+  return ref.confNames.has(name) || ref.envNames.has(kongEnvName(name)) || isInjectedNginxDirective(name);
+}
+
+/** Whether Kong knows a `KONG_*` environment name (see {@link isKnownKongSetting}). */
+export function isKnownKongEnvName(ref: KongReference, name: string): boolean {
+  return ref.envNames.has(name) || (name.startsWith('KONG_') && isInjectedNginxDirective(name.slice(5).toLowerCase()));
+}
+
 /** Env names (`KONG_*`) Kong's references do not know, e.g. a typo like KONG_CLUSTER_LISTN. */
 export function findUnknownEnvNames(ref: KongReference, names: Iterable<string>): string[] {
-  return [...names].filter((name) => !ref.envNames.has(name));
+  return [...names].filter((name) => !isKnownKongEnvName(ref, name));
 }
 
 /**
@@ -113,7 +135,7 @@ export function findUnknownHelmValues(ref: KongReference, values: Record<string,
         continue;
       }
       for (const name of Object.keys(value)) {
-        if (!ref.confNames.has(name) && !ref.envNames.has(kongEnvName(name))) problems.push(`env.${name}`);
+        if (!isKnownKongSetting(ref, name)) problems.push(`env.${name}`);
       }
     } else if (Object.hasOwn(chart, key)) {
       compareWithChart(chart[key], value, key, problems);

@@ -7,6 +7,8 @@ import {
   defaultReferenceDir,
   findUnknownEnvNames,
   findUnknownHelmValues,
+  isInjectedNginxDirective,
+  isKnownKongSetting,
   kongEnvName,
   loadKongReference,
   renderEnvironment,
@@ -151,4 +153,25 @@ describe('the conformance checker itself', () => {
     };
     expect(findUnknownHelmValues(ref, values)).toEqual([]);
   });
+});
+
+describe('injected Nginx directives', () => {
+  const ref = loadKongReference(defaultReferenceDir());
+
+  test.each(['nginx_http_log_format', 'nginx_proxy_large_client_header_buffers', 'nginx_main_worker_rlimit_nofile'])(
+    '%s is known by the documented nginx_<namespace>_<directive> pattern',
+    (name) => {
+      expect(isInjectedNginxDirective(name)).toBe(true);
+      expect(isKnownKongSetting(ref, name)).toBe(true);
+      expect(findUnknownEnvNames(ref, [kongEnvName(name)])).toEqual([]);
+    },
+  );
+
+  test.each(['nginx_htp_log_format', 'nginx_http_', 'nginx_server_tokens', 'cluster_listn'])(
+    '%s is not (unknown namespace, no directive, or a typo)',
+    (name) => {
+      expect(isKnownKongSetting(ref, name)).toBe(false);
+      expect(findUnknownEnvNames(ref, [kongEnvName(name)])).toEqual([kongEnvName(name)]);
+    },
+  );
 });

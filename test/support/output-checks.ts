@@ -6,7 +6,12 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { defaultReferenceDir, loadKongReference } from '../../src/kong/reference';
+import {
+  defaultReferenceDir,
+  isKnownKongEnvName,
+  isKnownKongSetting,
+  loadKongReference,
+} from '../../src/kong/reference';
 import { helmValues } from './synth';
 
 export const SECRET_PATTERNS: [string, RegExp][] = [
@@ -54,14 +59,15 @@ export function unknownKongNames(templates: string[]): string[] {
   for (const file of templates) {
     const text = fs.readFileSync(file, 'utf8');
     for (const name of new Set(text.match(/KONG_[A-Z0-9_]+/g) ?? [])) {
-      if (!reference.envNames.has(name)) unknown.push(`${path.basename(file)}: ${name}`);
+      if (!isKnownKongEnvName(reference, name)) unknown.push(`${path.basename(file)}: ${name}`);
     }
     const template = Template.fromJSON(JSON.parse(text));
-    if (Object.keys(template.findResources('Custom::AWSCDK-EKS-HelmChart')).length === 0) continue;
+    const kongCharts = template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'kong' } });
+    if (Object.keys(kongCharts).length === 0) continue;
     const env = helmValues(template, 'kong').env as Record<string, unknown>;
     if (Object.keys(env).length <= 5) unknown.push(`${path.basename(file)}: only ${Object.keys(env).length} env keys`);
     for (const key of Object.keys(env)) {
-      if (!reference.confNames.has(key) && !reference.envNames.has(`KONG_${key.toUpperCase()}`)) {
+      if (!isKnownKongSetting(reference, key)) {
         unknown.push(`${path.basename(file)}: env.${key}`);
       }
     }
