@@ -435,6 +435,31 @@ function statefulPurpose(logicalId: string, change: ResourceDifference): string 
   return STATEFUL_CONTROL_PLANE_TYPES[type];
 }
 
+/** What each stateful shared-service resource type holds. */
+const STATEFUL_SERVICE_TYPES: Readonly<Record<string, string>> = {
+  'AWS::ElastiCache::ReplicationGroup': 'the Redis of the region, with its rate-limiting counters and cached responses',
+  'AWS::OpenSearchService::Domain': 'the access-log domain, with the stored logs',
+  'AWS::Cognito::UserPool': 'the user pool, with every machine-to-machine client and its secret',
+  'AWS::Cognito::UserPoolClient': "the app client: a new one has a new secret, callers' credentials stop working",
+  'AWS::APS::Workspace': 'the metrics workspace, with the stored Kong metrics',
+};
+
+/** Shared-service resources (Redis, OpenSearch, Cognito, AMP) a plan replaces or deletes: warnings. */
+function statefulServiceLosses(analyses: readonly StackAnalysis[]): string[] {
+  const losses: string[] = [];
+  for (const { change: stack, diff } of analyses) {
+    if (stack.kind !== 'services') continue;
+    diff.resources.forEachDifference((logicalId, change) => {
+      const loss = statefulLoss(change);
+      const purpose = STATEFUL_SERVICE_TYPES[resourceType(change)];
+      if (loss !== undefined && purpose !== undefined) {
+        losses.push(`${stack.stack}: ${logicalId} (${resourceType(change)}) would be ${loss}: ${purpose}`);
+      }
+    });
+  }
+  return losses;
+}
+
 /** `replaced`, `removed`, … when the change loses the stateful resource; undefined otherwise. */
 function statefulLoss(change: ResourceDifference): string | undefined {
   if (change.isAddition || !change.isDifferent) return undefined;
@@ -717,6 +742,7 @@ export function planFleet(
     warnings.push(...losses);
   }
 
+  warnings.push(...statefulServiceLosses(analyses));
   checkVersions(context);
   checkIdentity(context);
 

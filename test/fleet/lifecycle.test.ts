@@ -233,3 +233,44 @@ describe('the CLI: exit codes of plan', () => {
     expect(stdout).toMatch(/^UNSAFE/m);
   });
 });
+
+describe('with shared services on: data planes still come and go without touching any other stack', () => {
+  const withServices = (mutate: (doc: Doc) => void = () => undefined) =>
+    edit((d) => {
+      d.sharedServices = { redis: true, opensearch: true, cognito: { regions: ['eu-west-1'] }, prometheus: true };
+      mutate(d);
+    });
+
+  test('add an ECS DP and an EKS DP on the shared cluster: only their own stacks change', () => {
+    const { result, oldStacks, newStacks } = plan(
+      withServices(),
+      withServices((d) =>
+        d.dataPlanes.push(
+          { name: 'dp-ecs-2', runtime: 'ecs', region: 'eu-west-1' },
+          { name: 'dp-eks-c', runtime: 'eks', region: 'us-east-1', cluster: 'edge' },
+        ),
+      ),
+    );
+    expect(result.verdict).toMatchObject({ safe: true, warnings: [] });
+    expect(touched(oldStacks, newStacks)).toEqual(['life-dp-dp-ecs-2', 'life-dp-dp-eks-c']);
+  });
+
+  test('remove a DP: only its stack goes; the services stack keeps its rules (they lived in the DP stack)', () => {
+    const { result, oldStacks, newStacks } = plan(
+      withServices(),
+      withServices((d) => d.dataPlanes.splice(3, 1)),
+    );
+    expect(result.verdict).toMatchObject({ safe: true });
+    expect(touched(oldStacks, newStacks)).toEqual(['life-dp-dp-ec2']);
+  });
+
+  test('switch OpenSearch off: the plan warns that the access-log domain would be lost', () => {
+    const { result } = plan(
+      withServices(),
+      withServices((d) => (d.sharedServices.opensearch = false)),
+    );
+    const lost = result.verdict.warnings.filter((w) => /OpenSearchService::Domain\) would be/.test(w));
+    expect(lost).toHaveLength(2);
+    expect(lost[0]).toMatch(/^life-svc-(eu-west-1|us-east-1): .*, with the stored logs$/);
+  });
+});
