@@ -51,6 +51,8 @@ export interface IKongOidcProvider {
   readonly clientId: string;
   /** JSON secret with `client_id` and `client_secret`, read through Kong's AWS vault. */
   readonly clientSecret: KongVaultSecret;
+  /** The client secret as Kong's vault reference (`{vault://aws/<name>/client_secret}`). */
+  readonly clientSecretVaultReference: string;
   /** Scopes of the resource server, in `<identifier>/<scope>` form. */
   readonly scopes: string[];
 }

@@ -53,7 +53,8 @@ export interface KongPluginConfigurationProps {
  * The Kong plugin configuration that uses a region's shared services, as a decK file
  * (`_format_version: "3.0"`, global plugins, select tags) stored in an SSM parameter and printed as
  * an output: rate-limiting-advanced and proxy-cache-advanced on Redis over TLS, openid-connect
- * verifying the Cognito pool's bearer tokens, prometheus. Endpoint names are filled in at
+ * verifying the Cognito pool's bearer tokens (with the pool's app client as Kong's client, its
+ * secret a vault reference), prometheus. Endpoint names are filled in at
  * deployment; secrets appear only as `{vault://aws/...}` references that data planes resolve with
  * their own IAM role, so the parameter holds no secret. Sync it with
  * `aws ssm get-parameter --name <name> --query Parameter.Value --output text > kong.yaml && deck gateway sync kong.yaml`
@@ -98,7 +99,14 @@ export class KongPluginConfiguration extends Construct {
     if (props.oidcProvider) {
       plugins.push(
         openidConnectPlugin(
-          { issuer: props.oidcProvider.issuer, scopesRequired: props.oidcProvider.scopes },
+          {
+            issuer: props.oidcProvider.issuer,
+            scopesRequired: props.oidcProvider.scopes,
+            // Kong's own client (token introspection, discovery-authenticated calls); verifying
+            // bearer tokens needs neither, and the secret is a vault reference.
+            clientId: props.oidcProvider.clientId,
+            clientSecretReference: props.oidcProvider.clientSecretVaultReference,
+          },
           `${where}.openidConnect`,
         ),
       );

@@ -187,6 +187,7 @@ describe('data planes are wired to their region’s services', () => {
       expect(deck).toContain(`name: ${plugin}`);
     }
     expect(deck).toContain(awsVaultReference('kong-fleet/kong-services/eu-west-1/redis-auth'));
+    expect(deck).toContain(awsVaultReference('kong-fleet/kong-services/eu-west-1/cognito-client', 'client_secret'));
     Template.fromStack(stackOf('kong-services-svc-eu-west-1')).hasResourceProperties('AWS::SSM::Parameter', {
       Name: '/kong-fleet/kong-services/eu-west-1/kong-plugins',
     });
