@@ -3,8 +3,9 @@
  * Offline: no AWS credentials, Docker or network.
  *
  * Exit codes: 0 done (plan: safe), 1 the fleet file is invalid (every problem printed, one line
- * each: file:line:column: path: reason), 2 the plan is unsafe (reasons printed), 64 usage error,
- * 70 internal error (set KONG_FLEET_DEBUG=1 for the stack trace).
+ * each: file:line:column: path: reason), 2 the plan is unsafe (reasons printed), 3 the synthesized
+ * fleet fails a security check (cdk-nag AwsSolutions, kong-fleet's rules, the leak scanner; one
+ * line per finding), 64 usage error, 70 internal error (set KONG_FLEET_DEBUG=1 for the stack trace).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,10 +15,21 @@ import { renderFleetMermaid, renderFleetSvg } from '../fleet/graph';
 import { formatIssue, loadFleetFile } from '../fleet/load';
 import type { FleetModel } from '../fleet/model';
 import { formatPlan, planFleet, StackTemplates } from '../fleet/plan';
+import { StackLimitsGuard } from '../core/stack-limits';
 import { KongFleetError } from '../kong/errors';
+import { formatLeak, scanForLeaks } from '../security/leak-scanner';
+import {
+  attachSecurityChecks,
+  formatFinding,
+  readValidationReport,
+  SECURITY_CHECKS,
+  withoutConsoleReport,
+} from './checks';
 import { formatSummary, summarizeAssembly } from './summary';
 
-export const EXIT = { ok: 0, invalid: 1, unsafe: 2, usage: 64, internal: 70 } as const;
+const STACK_LIMITS_PLUGIN = new StackLimitsGuard().name;
+
+export const EXIT = { ok: 0, invalid: 1, unsafe: 2, insecure: 3, usage: 64, internal: 70 } as const;
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -29,11 +41,14 @@ const DEFAULT_FILE = 'fleet.yaml';
 const USAGE = `usage: kong-fleet <command> [options]
 
   validate [file]                 check a fleet file (default ${DEFAULT_FILE})
-  synth [file] [--out dir]        synthesize its CloudFormation stacks (default dir cdk.out)
+  synth [file] [--out dir]        synthesize its CloudFormation stacks (default dir cdk.out) and run
+                                  the security checks (cdk-nag AwsSolutions, kong-fleet rules, leaks)
+  check [file]                    the same checks without keeping the output
   plan <old-file> <new-file>      what changes from one fleet file to the other, and whether it is safe
   graph [file] [--out file.svg]   draw the fleet (SVG, plus Mermaid text next to it; default fleet.svg)
 
-exit codes: 0 ok / safe, 1 invalid fleet file, 2 unsafe plan, 64 usage error, 70 internal error
+exit codes: 0 ok / safe, 1 invalid fleet file, 2 unsafe plan, 3 security finding, 64 usage error,
+            70 internal error
 `;
 
 class UsageError extends Error {}
@@ -47,6 +62,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return validate(positional[0] ?? DEFAULT_FILE, io);
       case 'synth':
         return synth(positional[0] ?? DEFAULT_FILE, out ?? 'cdk.out', io);
+      case 'check':
+        return check(positional[0] ?? DEFAULT_FILE, io);
       case 'plan':
         if (positional.length !== 2) throw new UsageError('plan needs <old-file> and <new-file>');
         return plan(positional[0], positional[1], io);
@@ -68,7 +85,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return EXIT.invalid;
     }
     if ((error as Error)?.name === 'ValidationFailed') {
-      // A synth-time check refused the fleet (stack limits, cdk-nag when enabled): its report.
+      // A validation plugin outside synth (they are reported there): its report.
       io.stderr(`error: the synthesized fleet failed validation:\n${(error as Error).message}\n`);
       return EXIT.invalid;
     }
@@ -140,17 +157,69 @@ function synth(file: string, outdir: string, io: CliIo): number {
   fs.rmSync(outdir, { recursive: true, force: true });
   io.stderr(`synthesizing fleet ${model.name} from ${file} into ${outdir}\n`);
   const app = new FleetApp(model, { outdir, progress: (message) => io.stderr(`  building ${message}\n`) });
-  io.stderr('  writing the cloud assembly (templates and assets)…\n');
-  const assembly = app.synth();
+  attachSecurityChecks(app);
+  io.stderr(`  writing the cloud assembly and checking it (${SECURITY_CHECKS.join(', ')})…\n`);
+  let assembly;
+  try {
+    assembly = withoutConsoleReport(() => app.synth());
+  } catch (error) {
+    if ((error as Error)?.name !== 'ValidationFailed') throw error;
+    return reportValidationFailure(outdir, io);
+  }
   for (const [name, dp] of app.kubernetesDataPlanes) {
     const dir = path.join(outdir, 'kubernetes', name);
     fs.mkdirSync(dir, { recursive: true });
     for (const [fileName, text] of Object.entries(dp.files)) fs.writeFileSync(path.join(dir, fileName), text);
     io.stderr(`  wrote ${dir}/ (helm: ${dp.helmCommand})\n`);
   }
+  io.stderr('  scanning the output for secrets…\n');
+  const leaks = scanForLeaks([outdir]);
+  for (const leak of leaks) io.stderr(`error: ${formatLeak(leak)}: a secret value in the output\n`);
   for (const warning of app.warnings) io.stderr(`warning: ${warning}\n`);
+  if (leaks.length > 0) {
+    io.stderr(`${outdir}: ${leaks.length} secret value(s) found; nothing kong-fleet writes may hold one\n`);
+    return EXIT.insecure;
+  }
   io.stdout(formatSummary(summarizeAssembly(assembly, app.fleetStacks), Date.now() - started));
+  io.stdout(`checks passed: ${SECURITY_CHECKS.join(', ')}, leak scan — no unacknowledged finding\n`);
   return EXIT.ok;
+}
+
+/**
+ * Prints the findings of a failed synth-time validation, one line each: stack limits make the
+ * fleet invalid (exit 1), security findings make it insecure (exit 3).
+ */
+function reportValidationFailure(outdir: string, io: CliIo): number {
+  const findings = readValidationReport(outdir);
+  for (const finding of findings) io.stderr(`error: ${formatFinding(finding)}\n`);
+  const limitsOnly = findings.length > 0 && findings.every((f) => f.plugin === STACK_LIMITS_PLUGIN);
+  io.stderr(
+    `${findings.length} finding(s)` +
+      (limitsOnly
+        ? ': split the fleet (fewer data planes per stack) or raise the limit\n'
+        : '. Fix them, or acknowledge an intended one next to its construct with a specific reason ' +
+          '(Validations.of(construct).acknowledge); see docs/nag-rules.md\n'),
+  );
+  return limitsOnly ? EXIT.invalid : EXIT.insecure;
+}
+
+/** `synth` into a temporary directory: the checks alone. */
+function check(file: string, io: CliIo): number {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-fleet-check-'));
+  try {
+    let summary = '';
+    const code = synth(file, outdir, { stdout: (t) => (summary += t), stderr: io.stderr });
+    if (code === EXIT.ok)
+      io.stdout(
+        summary
+          .split('\n')
+          .filter((l) => l.startsWith('checks passed'))
+          .join('\n') + '\n',
+      );
+    return code;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** Templates of every stack of a fleet, synthesized without staging assets (plan reads templates only). */

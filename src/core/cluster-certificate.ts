@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Aws, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -78,6 +78,12 @@ export interface ClusterCertificateProps {
    */
   readonly role?: ClusterCertificateRole;
   /**
+   * What happens to the secret when it leaves the stack.
+   * @default - RETAIN for the fleet's shared pair and a control plane's certificate (the trust the
+   *   fleet is built on), DESTROY for a data plane's certificate and a copy
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
    * pki: DNS subject alternative names (the CP's cluster and telemetry names).
    * @default - none
    */
@@ -149,6 +155,9 @@ export class ClusterCertificate extends Construct {
       secretName: props.secretName,
       description: `Kong cluster mTLS credentials (JSON: cert, key${props.mode === 'pki' ? ', ca' : ''}) for ${props.label}, written by kong-fleet`,
       encryptionKey: this.encryptionKey,
+      removalPolicy:
+        props.removalPolicy ??
+        (props.mode === 'shared' || props.role === 'control-plane' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY),
     });
     this.secret.grantRead(fn);
     this.secret.grantWrite(fn);

@@ -1,4 +1,4 @@
-import { Aws, Token } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import { Construct, IDependable } from 'constructs';
@@ -28,6 +28,11 @@ export interface KongCertificateAuthorityProps {
    * @default 10
    */
   readonly validityYears?: number;
+  /**
+   * What happens to the CA, its certificate and its activation when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -82,13 +87,19 @@ export class KongCertificateAuthority extends Construct {
     });
     this.certificateAuthorityArn = ca.attrArn;
     this.certificate = certificate.attrCertificate;
+    // Every certificate of the fleet chains to this CA: deleting the stack must not delete or
+    // disable it (ACM Private CA would start its restore window, then destroy the key).
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    for (const resource of [ca, certificate]) resource.applyRemovalPolicy(removalPolicy);
 
     if (!parent) {
-      this.activation = new acmpca.CfnCertificateAuthorityActivation(this, 'Activation', {
+      const activation = new acmpca.CfnCertificateAuthorityActivation(this, 'Activation', {
         certificateAuthorityArn: ca.attrArn,
         certificate: certificate.attrCertificate,
         status: 'ACTIVE',
       });
+      activation.applyRemovalPolicy(removalPolicy);
+      this.activation = activation;
       return;
     }
     // A subordinate's activation needs the parent's chain, which CloudFormation cannot read.
@@ -99,7 +110,7 @@ export class KongCertificateAuthority extends Construct {
     handler.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['acm-pca:ImportCertificateAuthorityCertificate'], resources: [ca.attrArn] }),
     );
-    this.activation = handler.customResource(
+    const activation = handler.customResource(
       this,
       'Activation',
       {
@@ -109,5 +120,7 @@ export class KongCertificateAuthority extends Construct {
       },
       CA_ACTIVATION_RESOURCE_TYPE,
     );
+    activation.applyRemovalPolicy(removalPolicy);
+    this.activation = activation;
   }
 }

@@ -143,3 +143,49 @@ describe('synth of the large fleet (26 DPs, 6 regions, eks/ecs/ec2/kubernetes)',
     expect(secretFindings(out)).toEqual([]);
   });
 });
+
+describe('security checks on synth and check (cdk-nag AwsSolutions, KongFleet rules, leak scan)', () => {
+  /** The default fleet with `extra` lines added to its second data plane (ECS) or a new one. */
+  function fleetWith(name: string, edit: (text: string) => string): string {
+    const file = path.join(tmp, `${name}.fleet.yaml`);
+    fs.writeFileSync(file, edit(fs.readFileSync(path.join(REPO, 'fleet.yaml'), 'utf8')));
+    return file;
+  }
+  // Key-shaped text made at run time (none is committed); one line, as a fleet file needs.
+  const keyLine = `${'-----BEGIN'} PRIVATE KEY----- ${'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49'.repeat(2)}`;
+
+  test('check: the default fleet passes every check, exit 0', async () => {
+    const { code, stdout } = await inProcess('check');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/^checks passed: AwsSolutions \(cdk-nag\), KongFleet .*leak scan/m);
+  }, 120_000);
+
+  test('a key in an ECS data plane setting: a KongFleet finding, one line with its construct path, exit 3', async () => {
+    const file = fleetWith('plain-key', (text) =>
+      text.replace(
+        '    replicas: { min: 2, max: 6 }',
+        `    replicas: { min: 2, max: 6 }\n    kongSettings:\n      ssl_cert_key: "${keyLine}"`,
+      ),
+    );
+    const { code, stderr } = await inProcess('synth', file, '--out', path.join(tmp, 'plain-key.out'));
+    expect(code).toBe(EXIT.insecure);
+    expect(stderr).toMatch(
+      /^error: kong-fleet-dp-dp-ecs-euw1\/DataPlane\/TaskDefinition\/Resource: KongFleet-KONG4: .*plain text/m,
+    );
+    expect(stderr).not.toContain('MIGHAgEA');
+    expect(stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 120_000);
+
+  test('a key in a kubernetes data plane setting: caught by the leak scan of the generated values, exit 3', async () => {
+    const file = fleetWith('k8s-key', (text) =>
+      text.concat(
+        `  - name: dp-k8s\n    runtime: kubernetes\n    region: eu-west-1\n    kongSettings:\n      ssl_cert_key: "${keyLine}"\n`,
+      ),
+    );
+    const { code, stderr } = await inProcess('check', file);
+    expect(code).toBe(EXIT.insecure);
+    expect(stderr).toMatch(
+      /^error: .*kubernetes\/dp-k8s\/values\.yaml:\d+: PEM private key: a secret value in the output$/m,
+    );
+  }, 120_000);
+});

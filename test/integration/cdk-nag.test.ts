@@ -4,14 +4,15 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildAwsDiagramApp } from '../../examples/aws-diagram-app';
 import { buildPkiApp } from '../../examples/pki-app';
 import { buildSeedApp } from '../../examples/seed-app';
+import { KongFleetChecks } from '../../src/nag';
 import { unitTestApp } from '../support/synth';
 
 function nagged(app: App): App {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new KongFleetChecks(app));
   return app;
 }
 
-test('the seed app has no unacknowledged cdk-nag AwsSolutions findings', () => {
+test('the seed app has no unacknowledged cdk-nag AwsSolutions or KongFleet findings', () => {
   const app = nagged(unitTestApp());
   buildSeedApp(app);
   expect(() => app.synth()).not.toThrow();

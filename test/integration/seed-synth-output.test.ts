@@ -3,6 +3,7 @@
  * `cdk synth` produce it): cfn-lint, a scan for secret material, and Kong's reference files.
  */
 import { execFileSync } from 'child_process';
+import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -40,10 +41,15 @@ test('no private key, access key, license or password anywhere in the synthesize
 test('the scanner catches a planted secret (so the check above can fail)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-fleet-plant-'));
   try {
-    // Built at run time so no key-shaped text is committed to git.
-    const planted = `${'-----BEGIN'} EC PRIVATE KEY-----\nMIG...\n-----END EC PRIVATE KEY-----`;
+    // Made at run time so no key is committed to git (test/security has every kind of leak).
+    const planted = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .privateKey.export({ type: 'sec1', format: 'pem' })
+      .toString();
     fs.writeFileSync(path.join(dir, 'template.json'), JSON.stringify({ cert: planted, pg_password: 'hunter22' }));
-    expect(secretFindings(dir)).toEqual(['template.json: PEM private key', 'template.json: literal password value']);
+    expect(secretFindings(dir)).toEqual([
+      'template.json:1: PEM private key',
+      'template.json:1: literal password in JSON',
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

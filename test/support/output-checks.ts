@@ -12,33 +12,14 @@ import {
   isKnownKongSetting,
   loadKongReference,
 } from '../../src/kong/reference';
+import { filesUnder, formatLeak, scanForLeaks } from '../../src/security/leak-scanner';
+
+export { filesUnder };
 import { helmValues } from './synth';
 
-export const SECRET_PATTERNS: [string, RegExp][] = [
-  ['PEM private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  ['AWS access key id', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
-  ['Kong license payload', /"(license_key|payload)"\s*:\s*"[^"]{16,}"|"signature"\s*:\s*"[0-9a-f]{64,}"/],
-  ['literal database password', /"MasterUserPassword"\s*:\s*"(?!\{\{resolve:)/],
-  ['literal password value', /"(pg_password|password)"\s*:\s*"(?!\{\{resolve:)[^"]+"/],
-];
-
-export function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-/** `<file>: <what>` for every file under `dir` that matches a secret pattern. */
+/** `<file>:<line>: <what>` for every secret the leak scanner finds under `dir`. */
 export function secretFindings(dir: string): string[] {
-  const findings: string[] = [];
-  for (const file of filesUnder(dir)) {
-    const text = fs.readFileSync(file).toString('latin1');
-    for (const [what, pattern] of SECRET_PATTERNS) {
-      if (pattern.test(text)) findings.push(`${path.relative(dir, file)}: ${what}`);
-    }
-  }
-  return findings;
+  return scanForLeaks([dir]).map((finding) => formatLeak(finding, dir));
 }
 
 /** cfn-lint's errors (E-rules) on one template; W3005 (redundant DependsOn) is CDK noise. Throws without cfn-lint. */

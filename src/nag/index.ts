@@ -1,0 +1,3 @@
+export * from './acknowledge';
+export * from './kong-fleet-checks';
+export * as rules from './rules';

@@ -1,0 +1,2 @@
+export { default as EKSControlPlaneLogging } from './EKSControlPlaneLogging';
+export { default as EKSEndpointPublicAccessRestricted } from './EKSEndpointPublicAccessRestricted';

@@ -1,0 +1,3 @@
+export * from './eks';
+export * from './kong';
+export * from './rds';
