@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { controlPlaneConfig, Endpoint, secretRef } from '../kong/config';
+import { controlPlaneConfig, Endpoint, PostgresSettings, secretRef } from '../kong/config';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS } from '../kong/ports';
 import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
@@ -13,7 +13,7 @@ import { acknowledgeNag } from '../core/acknowledge';
 import { IKongClusterTrust } from '../core/cluster-credentials';
 import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/control-plane-connection';
 import { KongEc2InstanceProps, KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
-import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
+import { clusterCredentialRef, KONG_EC2_PATHS, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongDatabase } from '../core/kong-database';
 import { addClusterEndpoints } from '../core/cluster-endpoints';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
@@ -49,7 +49,11 @@ const READY_TIMEOUT = Duration.minutes(40);
  *   KMS-encrypted volumes, Session Manager instead of SSH.
  * - The cluster certificate, the license and the database credentials are read from Secrets Manager
  *   at boot with the instance role: certificate files 0600 owned by `kong`, the rest in a root-only
- *   systemd EnvironmentFile. None of them is in the user data or the template.
+ *   systemd EnvironmentFile. None of them is in the user data or the template. With
+ *   `databaseIamAuthentication` no database password is read at all: the instance role may
+ *   `rds-db:connect` as Kong's IAM database user, and the boot script fetches the region's RDS CA
+ *   bundle (HTTPS) before migrations and Kong start, so Kong verifies the database. Kong finds the
+ *   region for its AWS credentials through IMDSv2 (lua-resty-aws) and signs for the region in pg_host.
  * - Cluster (8005) and telemetry (8006) behind a TCP NLB with instance targets, health on
  *   `/status/ready` of the status listener (8100), and Route 53 aliases for both DNS names.
  * - The Admin API and Kong Manager listen on 127.0.0.1 only (8444, 8445): no load balancer listener,
@@ -97,11 +101,13 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
     this.licenseSecret = props.licenseSecret;
 
     this.vpc = props.vpc ?? new KongVpc(this, 'Vpc').vpc;
+    const iamAuthentication = props.databaseIamAuthentication ?? false;
     this.database = new KongDatabase(this, 'Database', {
       vpc: this.vpc,
       instanceType: props.databaseInstanceType,
       multiAz: props.databaseMultiAz,
       deletionProtection: props.databaseDeletionProtection,
+      iamAuthentication,
     });
 
     const endpoints = addClusterEndpoints(this, {
@@ -120,17 +126,27 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
     const credentials = props.trust.controlPlaneCredentials(this, {
       serverNames: [props.clusterHostname, props.telemetryHostname],
     });
-    const config = controlPlaneConfig(
-      {
-        version: this.kongVersion,
-        postgres: {
+    const postgres: PostgresSettings = iamAuthentication
+      ? {
+          ...this.database.endpoint,
+          database: this.database.databaseName,
+          user: this.database.iamUser!,
+          ssl: true,
+          iamAuth: true,
+          trustedCa: { path: KONG_EC2_PATHS.postgresCaBundle, url: this.database.caBundleUrl },
+        }
+      : {
           host: this.database.instance.dbInstanceEndpointAddress,
           port: this.database.port,
           database: this.database.databaseName,
           user: secretRef(KONG_EC2_SECRETS.database, 'username'),
           password: secretRef(KONG_EC2_SECRETS.database, 'password'),
           ssl: true,
-        },
+        };
+    const config = controlPlaneConfig(
+      {
+        version: this.kongVersion,
+        postgres,
         clusterMtls: credentials.mode,
         clusterCert: clusterCredentialRef('cert'),
         clusterCertKey: clusterCredentialRef('key'),
@@ -145,8 +161,13 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
     );
     const secrets: Record<string, KongEc2Secret> = {
       [KONG_EC2_SECRETS.clusterCredentials]: { secret: credentials.secret, encryptionKey: credentials.encryptionKey },
-      [KONG_EC2_SECRETS.database]: { secret: this.database.credentials, encryptionKey: this.database.encryptionKey },
     };
+    if (!iamAuthentication) {
+      secrets[KONG_EC2_SECRETS.database] = {
+        secret: this.database.credentials,
+        encryptionKey: this.database.encryptionKey,
+      };
+    }
     if (props.licenseSecret) secrets[KONG_EC2_SECRETS.license] = { secret: props.licenseSecret };
 
     this.instances = new KongEc2Instances(this, 'Instances', {
@@ -186,6 +207,14 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
       'ec2:DescribeInstances has no resource-level permissions; the migration guard reads the Kong version tags of its own group before `kong migrations finish`',
       ['Resource::*'],
     );
+
+    if (iamAuthentication) {
+      // Instances boot only once they may sign in and the user exists.
+      this.autoScalingGroup.node.addDependency(
+        this.database.grantConnect(this, 'DatabaseConnect', this.instances.role),
+        this.database.iamUserResource!,
+      );
+    }
 
     this.loadBalancer.targetGroups.Cluster.addTarget(this.autoScalingGroup);
     this.loadBalancer.targetGroups.Telemetry.addTarget(this.autoScalingGroup);

@@ -1,10 +1,10 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { chartServiceName } from '../kong/chart';
-import { controlPlaneConfig, Endpoint } from '../kong/config';
+import { controlPlaneConfig, Endpoint, PostgresSettings } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS } from '../kong/ports';
@@ -28,6 +28,15 @@ import {
   kubernetesReplicaValues,
 } from '../core/kubernetes-values';
 
+/** Where Kong's pods read the database CA bundle in `databaseIamAuthentication` mode (an emptyDir of its own). */
+export const KUBERNETES_POSTGRES_CA_PATH = '/etc/kong-fleet/postgres-ca/ca-bundle.pem';
+
+/**
+ * Kubernetes service account of Kong's pods and migration Jobs in `databaseIamAuthentication` mode
+ * (IRSA). Not the chart's own name (`kong-cp`), so switching modes never has two owners for one object.
+ */
+export const KONG_CP_IAM_SERVICE_ACCOUNT = 'kong-cp-iam';
+
 /** Properties of {@link KongControlPlaneEks}. */
 export interface KongControlPlaneEksProps extends KongControlPlaneBaseProps {
   /**
@@ -49,7 +58,10 @@ export interface KongControlPlaneEksProps extends KongControlPlaneBaseProps {
  * - EKS (aws-eks-v2) with a managed node group across ≥ 2 AZs in private subnets.
  * - Kong's Helm chart, pinned, with the ingress controller and proxy off, migrations on.
  * - Database password, cluster certificate and license synced from Secrets Manager at run
- *   time (External Secrets Operator); none of them passes through the template.
+ *   time (External Secrets Operator); none of them passes through the template. With
+ *   `databaseIamAuthentication` there is no database password: Kong's pods and the chart's migration
+ *   Jobs run as an IRSA service account allowed `rds-db:connect` on Kong's IAM database user, and an
+ *   init container fetches the region's RDS CA bundle so Kong verifies the database.
  * - Cluster (8005) and telemetry (8006) behind a TCP NLB owned by CloudFormation, bound to the
  *   Kong Services with `TargetGroupBinding`, and Route 53 aliases for both DNS names.
  * - Admin API and Kong Manager as ClusterIP Services only: never reachable from outside the cluster.
@@ -65,6 +77,8 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
   public readonly database: KongDatabase;
   public readonly loadBalancer: KongLoadBalancer;
   public readonly release: KongEksRelease;
+  /** The IRSA service account Kong runs as, in `databaseIamAuthentication` mode. */
+  public readonly serviceAccount?: eks.ServiceAccount;
   /** The chart values, as deployed (tokens unresolved). */
   public readonly helmValues: Record<string, unknown>;
 
@@ -89,11 +103,13 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
     this.cluster = new KongEksCluster(this, 'Cluster', { vpc: this.vpc, endpointAccess: props.endpointAccess }).cluster;
     const addons = KongEksAddons.of(this.cluster);
 
+    const iamAuthentication = props.databaseIamAuthentication ?? false;
     this.database = new KongDatabase(this, 'Database', {
       vpc: this.vpc,
       instanceType: props.databaseInstanceType,
       multiAz: props.databaseMultiAz,
       deletionProtection: props.databaseDeletionProtection,
+      iamAuthentication,
     });
     this.database.allowFrom(this.cluster.clusterSecurityGroup, 'Kong control plane pods');
 
@@ -113,17 +129,27 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
       serverNames: [props.clusterHostname, props.telemetryHostname],
     });
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
-    const config = controlPlaneConfig(
-      {
-        version: this.kongVersion,
-        postgres: {
+    const postgres: PostgresSettings = iamAuthentication
+      ? {
+          ...this.database.endpoint,
+          database: this.database.databaseName,
+          user: this.database.iamUser!,
+          ssl: true,
+          iamAuth: true,
+          trustedCa: { path: KUBERNETES_POSTGRES_CA_PATH, url: this.database.caBundleUrl },
+        }
+      : {
           host: this.database.instance.dbInstanceEndpointAddress,
           port: this.database.port,
           database: this.database.databaseName,
           user: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'username' },
           password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
           ssl: true,
-        },
+        };
+    const config = controlPlaneConfig(
+      {
+        version: this.kongVersion,
+        postgres,
         ...mountedClusterTrustSettings(credentials),
         license: syncedLicenseSetting(props.licenseSecret),
         extra: props.kongSettings,
@@ -132,32 +158,64 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
     );
 
     const release = 'kong-cp';
+    const namespace = 'kong';
+    const dependsOn: IDependable[] = [];
+    let iamValues: Record<string, unknown> = {};
+    if (iamAuthentication) {
+      // IRSA: Kong (lua-resty-aws) reads AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, injected by EKS
+      // into every container of pods that run as this account, init containers included. The chart
+      // runs the Deployment and all its migration Jobs as `deployment.serviceAccount`.
+      const serviceAccount = (this.serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
+        cluster: this.cluster,
+        name: KONG_CP_IAM_SERVICE_ACCOUNT,
+        namespace,
+      }));
+      dependsOn.push(
+        serviceAccount,
+        this.database.grantConnect(this, 'DatabaseConnect', serviceAccount.role),
+        this.database.iamUserResource!,
+      );
+      iamValues = {
+        deployment: { serviceAccount: { create: false, name: KONG_CP_IAM_SERVICE_ACCOUNT } },
+        // For the STS call of IRSA: pods may not reach IMDS (hop limit), where lua-resty-aws would
+        // otherwise look the region up. The token is signed for the region in pg_host.
+        customEnv: { AWS_REGION: Stack.of(this).region },
+      };
+    }
     this.helmValues = deepMerge(
-      renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
-      kubernetesReplicaValues({ release, replicas }),
+      deepMerge(
+        renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
+        kubernetesReplicaValues({ release, replicas }),
+      ),
+      iamValues,
     );
 
     this.release = new KongEksRelease(this, 'Kong', {
       cluster: this.cluster,
       addons,
-      namespace: 'kong',
+      namespace,
       release,
       values: this.helmValues,
       loadBalancer: this.loadBalancer,
       targetPorts: [KONG_PORTS.cluster, KONG_PORTS.clusterTelemetry, KONG_PORTS.status],
       secrets: [
         ...planeSecretSyncs(credentials, props.licenseSecret),
-        {
-          name: KUBERNETES_SECRET_NAMES.postgres,
-          source: this.database.credentials,
-          sourceKey: this.database.encryptionKey,
-          keys: [
-            { secretKey: 'username', property: 'username' },
-            { secretKey: 'password', property: 'password' },
-          ],
-          dependsOn: [this.database.instance],
-        },
+        ...(iamAuthentication
+          ? []
+          : [
+              {
+                name: KUBERNETES_SECRET_NAMES.postgres,
+                source: this.database.credentials,
+                sourceKey: this.database.encryptionKey,
+                keys: [
+                  { secretKey: 'username', property: 'username' },
+                  { secretKey: 'password', property: 'password' },
+                ],
+                dependsOn: [this.database.instance],
+              },
+            ]),
       ],
+      dependsOn,
       bindings: [
         {
           serviceName: chartServiceName(release, 'cluster'),
@@ -171,6 +229,8 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
         },
       ],
     });
+
+    this.serviceAccount?.node.addDependency(this.release.namespace);
 
     new CfnOutput(this, 'ClusterControlPlane', {
       value: `${this.clusterEndpoint.host}:${this.clusterEndpoint.port}`,

@@ -86,6 +86,16 @@ export interface KongControlPlaneBaseProps {
   readonly databaseDeletionProtection?: boolean;
 
   /**
+   * Kong signs in to the database with RDS IAM authentication (`pg_iam_auth`, Kong Gateway
+   * Enterprise 3.3+) as an IAM database user: no database password is synced, fetched or configured
+   * for Kong, the plane's role (IRSA service account on EKS, instance role on EC2) gets
+   * `rds-db:connect` on exactly that user, and Kong verifies the database's certificate against the
+   * region's Amazon RDS CA bundle, fetched before Kong and its migrations start.
+   * @default false
+   */
+  readonly databaseIamAuthentication?: boolean;
+
+  /**
    * Extra kong.conf settings (lower-case names) for the control plane. Not for secrets.
    * @default - none
    */

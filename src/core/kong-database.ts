@@ -1,11 +1,15 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DATABASE_IAM_USER_PROPERTY as P, DEFAULT_DATABASE_IAM_USER } from '../handlers/database-iam-user/contract';
+import { Endpoint, rdsCaBundleUrl } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { acknowledgeNag } from './acknowledge';
+import { DatabaseIamUserHandler } from './database-iam-user-handler';
 import { createEncryptionKey } from './encryption';
 
 /** PostgreSQL engine of the control-plane database: a full minor version, never just the major. */
@@ -60,22 +64,45 @@ export interface KongDatabaseProps {
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Let Kong sign in with RDS IAM authentication (Kong Gateway Enterprise 3.3+ `pg_iam_auth`)
+   * instead of a password: a custom resource creates the database user {@link KongDatabase.iamUser}
+   * (granted `rds_iam` and what Kong's migrations need), and {@link KongDatabase.grantConnect} lets a
+   * role sign in as it. The master password then serves only that custom resource and break-glass
+   * access; Kong never sees it.
+   * @default false
+   */
+  readonly iamAuthentication?: boolean;
 }
 
 /**
  * RDS PostgreSQL for a Kong control plane: pinned engine version, KMS encryption at rest,
  * TLS enforced (`rds.force_ssl`), automated backups, deletion protection, optional Multi-AZ,
- * logs exported to CloudWatch, IAM authentication enabled (Kong 3.3+ `pg_iam_auth`), and
- * credentials generated into a KMS-encrypted Secrets Manager secret.
+ * logs exported to CloudWatch, IAM database authentication switched on at the instance, and
+ * master credentials generated into a KMS-encrypted Secrets Manager secret.
+ *
+ * With `iamAuthentication`, Kong's own user is an IAM user ({@link iamUser}): a Lambda function in
+ * the database's VPC (its own security group, allowed to the database port only) connects once as
+ * the master user over TLS verified against the region's RDS CA bundle and creates it
+ * (src/handlers/database-iam-user). Removing the resource keeps the user: it owns Kong's tables.
  */
 export class KongDatabase extends Construct {
   public readonly instance: rds.DatabaseInstance;
-  /** Secret with `username`, `password`, `host`, `port`, `dbname`. */
+  /** Master credentials: secret with `username`, `password`, `host`, `port`, `dbname`. */
   public readonly credentials: secretsmanager.ISecret;
   public readonly encryptionKey: kms.IKey;
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly databaseName = KONG_DATABASE_NAME;
   public readonly port = 5432;
+  /** Whether Kong signs in with RDS IAM authentication as {@link iamUser}. */
+  public readonly iamAuthentication: boolean;
+  /** The database user Kong signs in as with `pg_iam_auth` (`pg_user`), when `iamAuthentication`. */
+  public readonly iamUser?: string;
+  /** The custom resource that creates {@link iamUser}: Kong must not start before it. */
+  public readonly iamUserResource?: CustomResource;
+  /** The region's Amazon RDS CA bundle, which the server certificate chains to. */
+  public readonly caBundleUrl: string;
 
   constructor(scope: Construct, id: string, props: KongDatabaseProps) {
     super(scope, id);
@@ -133,10 +160,24 @@ export class KongDatabase extends Construct {
       publiclyAccessible: false,
     });
     this.credentials = this.instance.secret!;
+    // The master credentials belong to the snapshot the instance leaves behind: keep them with it.
+    // (`instance.secret` is the attachment; the generated secret is the instance's `Secret` child.)
+    const masterSecret = this.instance.node.findChild('Secret') as secretsmanager.Secret;
+    masterSecret.applyRemovalPolicy(
+      (props.removalPolicy ?? RemovalPolicy.SNAPSHOT) === RemovalPolicy.DESTROY
+        ? RemovalPolicy.DESTROY
+        : RemovalPolicy.RETAIN,
+    );
+    this.caBundleUrl = rdsCaBundleUrl(Stack.of(this).region);
+    this.iamAuthentication = props.iamAuthentication ?? false;
+    if (this.iamAuthentication) {
+      this.iamUser = DEFAULT_DATABASE_IAM_USER;
+      this.iamUserResource = this.createIamUser(props.vpc, this.iamUser);
+    }
     acknowledgeNag(
       this,
       'SMG4',
-      'Kong reads pg_password at start; rotating it under running nodes breaks their connections. Rotate by rolling the control plane, or use pg_iam_auth (Kong 3.3+), which needs no password',
+      'Kong reads pg_password at start; rotating it under running nodes breaks their connections. Rotate by rolling the control plane, or use iamAuthentication (pg_iam_auth, Kong 3.3+): Kong then needs no password and the master secret serves only the IAM-user handler and break-glass access',
     );
     acknowledgeNag(
       this,
@@ -148,5 +189,78 @@ export class KongDatabase extends Construct {
   /** Lets `peer` (the control plane's nodes, tasks or instances) connect to PostgreSQL. */
   public allowFrom(peer: ec2.IPeer, description: string): void {
     this.securityGroup.addIngressRule(peer, ec2.Port.tcp(this.port), description);
+  }
+
+  /** The instance endpoint: `pg_host` and `pg_port` (with IAM authentication Kong signs for its region). */
+  public get endpoint(): Endpoint {
+    return { host: this.instance.dbInstanceEndpointAddress, port: this.port };
+  }
+
+  /**
+   * `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<iamUser>`: what `rds-db:connect`
+   * is granted on (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html).
+   */
+  public get iamUserArn(): string {
+    const user = this.requireIamUser('iamUserArn');
+    return Stack.of(this).formatArn({
+      service: 'rds-db',
+      resource: 'dbuser',
+      resourceName: `${this.instance.instanceResourceId}/${user}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * Lets `role` sign in as {@link iamUser}: an IAM policy in `scope` (the grantee's stack, so this
+   * database's stack never changes for a new grantee) with `rds-db:connect` on exactly that user.
+   */
+  public grantConnect(scope: Construct, id: string, role: iam.IRole): iam.Policy {
+    this.requireIamUser('grantConnect');
+    return new iam.Policy(scope, id, {
+      statements: [new iam.PolicyStatement({ actions: ['rds-db:connect'], resources: [this.iamUserArn] })],
+      roles: [role],
+    });
+  }
+
+  private requireIamUser(member: string): string {
+    if (this.iamUser === undefined) {
+      throw new KongFleetError(`${this.node.path}.${member}`, 'this database has no IAM database user', {
+        got: { iamAuthentication: false },
+        expected: 'iamAuthentication: true',
+      });
+    }
+    return this.iamUser;
+  }
+
+  /**
+   * The handler in the database's VPC and the custom resource it serves. Its security group may
+   * reach only this database's port and HTTPS (Secrets Manager, the RDS CA bundle); nothing reaches it.
+   */
+  private createIamUser(vpc: ec2.IVpc, user: string): CustomResource {
+    const handlerSecurityGroup = new ec2.SecurityGroup(this, 'IamUserHandlerSecurityGroup', {
+      vpc,
+      description: `Kong database IAM-user handler ${this.node.path}: PostgreSQL and HTTPS out only`,
+      allowAllOutbound: false,
+    });
+    handlerSecurityGroup.addEgressRule(this.securityGroup, ec2.Port.tcp(this.port), 'PostgreSQL');
+    handlerSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS: Secrets Manager, the RDS CA bundle',
+    );
+    this.allowFrom(handlerSecurityGroup, 'Kong database IAM-user handler');
+    const handler = new DatabaseIamUserHandler(this, 'IamUserHandler', { vpc, securityGroup: handlerSecurityGroup });
+    this.credentials.grantRead(handler.function);
+    const resource = handler.customResource(this, 'IamUser', {
+      [P.masterSecretArn]: this.credentials.secretArn,
+      [P.host]: this.instance.dbInstanceEndpointAddress,
+      [P.port]: String(this.port),
+      [P.database]: this.databaseName,
+      [P.iamUser]: user,
+      [P.caBundleUrl]: this.caBundleUrl,
+    });
+    // The path to the database must exist before the function connects (ingress and egress rules).
+    resource.node.addDependency(this.instance, this.securityGroup, handlerSecurityGroup);
+    return resource;
   }
 }

@@ -1,4 +1,5 @@
 import { CustomResource, CustomResourceProps, Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,6 +23,21 @@ export interface KongHandlerProviderProps {
   readonly statements?: iam.PolicyStatement[];
   /** Why the statements use `Resource::*`, when they do. */
   readonly wildcardReason?: string;
+  /**
+   * VPC to run the function in (a handler that talks to a private resource, e.g. a database).
+   * @default - outside any VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` for the function.
+   * @default - the VPC's private subnets with egress (AWS APIs through NAT)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the function in `vpc`.
+   * @default - a new group of Lambda's (all outbound allowed)
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -47,6 +63,13 @@ export abstract class KongHandlerProvider extends Construct {
       memorySize: 256,
       description: props.description,
       logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: this.logKey }),
+      ...(props.vpc
+        ? {
+            vpc: props.vpc,
+            vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: props.securityGroups,
+          }
+        : {}),
     });
     for (const statement of props.statements ?? []) this.function.addToRolePolicy(statement);
     this.provider = new cr.Provider(this, 'Provider', {
@@ -62,6 +85,14 @@ export abstract class KongHandlerProvider extends Construct {
       `the ${props.title} and the Provider framework use AWSLambdaBasicExecutionRole for their own log streams only`,
       [managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole')],
     );
+    if (props.vpc) {
+      acknowledgeNag(
+        this,
+        'IAM4',
+        `the ${props.title} runs in the VPC: AWSLambdaVPCAccessExecutionRole is the policy AWS maintains for exactly its network interfaces`,
+        [managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole')],
+      );
+    }
     const framework = 'the Provider framework (aws-cdk-lib) may invoke every version of its onEvent function';
     acknowledgeNag(
       this,

@@ -52,19 +52,71 @@ export function endpoint(host: string, port: number): Endpoint {
   return { host, port };
 }
 
+/**
+ * A CA bundle Kong trusts for its database connection. Runtimes fetch it from `url` before Kong or
+ * its migrations start (EKS: an init container into an emptyDir; EC2: the boot script) and Kong
+ * reads it from `path` (`lua_ssl_trusted_certificate`, after `system`).
+ */
+export interface TrustedCaBundle {
+  /** Absolute path of the PEM bundle on the node, in a directory of its own (EKS mounts the directory). */
+  readonly path: string;
+  /** `https://` URL of the PEM bundle, e.g. {@link rdsCaBundleUrl} of the database's region. */
+  readonly url: string;
+}
+
+/**
+ * The region's Amazon RDS CA bundle (root and intermediate CAs of every RDS CA in the region). RDS
+ * server certificates do not chain to the system trust store, so verifying them needs this bundle.
+ * Commercial partition only: GovCloud and China publish their bundles under other hosts.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
+ * ("Certificate bundles for specific AWS Regions").
+ */
+export function rdsCaBundleUrl(region: string): string {
+  return `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`;
+}
+
+/** First Kong Gateway (Enterprise) version with `pg_iam_auth` (developer.konghq.com/gateway/amazon-rds-authentication-with-aws-iam, min_version 3.3). */
+export const PG_IAM_AUTH_MIN_VERSION = { major: 3, minor: 3 } as const;
+/** `pg_iam_auth_assume_role_arn`, `_role_session_name`, `_sts_endpoint_url` came with 3.8 (same page, "new in 3.8"). */
+const PG_IAM_AUTH_ASSUME_ROLE_MIN_VERSION = { major: 3, minor: 8 } as const;
+const PG_IAM_AUTH_ASSUME_ROLE_SETTINGS = [
+  'pg_iam_auth_assume_role_arn',
+  'pg_iam_auth_role_session_name',
+  'pg_iam_auth_sts_endpoint_url',
+] as const;
+
 export interface PostgresSettings {
+  /** With `iamAuth`, the RDS endpoint itself: Kong signs for the region it reads from `<region>.rds.amazonaws.com`. */
   readonly host: string;
   /** @default 5432 */
   readonly port?: number;
   /** @default 'kong' */
   readonly database?: string;
+  /** With `iamAuth`, the database user granted `rds_iam`. */
   readonly user: KongValue;
-  /** Required unless `extra.pg_iam_auth` is `on` (RDS IAM authentication, Enterprise 3.3+). */
+  /** Required unless `iamAuth` (or the older `extra.pg_iam_auth: 'on'`); refused with `iamAuth`. */
   readonly password?: KongValue;
   /** TLS to the database (`pg_ssl` + `pg_ssl_required`). @default true */
   readonly ssl?: boolean;
-  /** Verify the server certificate; needs the CA in `lua_ssl_trusted_certificate`. @default false */
+  /**
+   * Verify the server certificate against `lua_ssl_trusted_certificate` (see `trustedCa`).
+   * @default false, true with `iamAuth`
+   */
   readonly sslVerify?: boolean;
+  /**
+   * Amazon RDS IAM authentication (Kong Gateway Enterprise 3.3+ `pg_iam_auth`): Kong signs a
+   * 15-minute token with the node's AWS credentials (IRSA, task role or instance role) instead of
+   * sending a password, so no password is configured anywhere. Needs TLS; the read-only connection
+   * (`pg_ro_iam_auth`) follows `pg_iam_auth` by default.
+   * @default false
+   */
+  readonly iamAuth?: boolean;
+  /**
+   * CA bundle of the database's server certificate (for RDS: {@link rdsCaBundleUrl}), added to
+   * `lua_ssl_trusted_certificate` after `system` (or after `extra.lua_ssl_trusted_certificate`).
+   * @default - none: Kong verifies against `lua_ssl_trusted_certificate` as configured
+   */
+  readonly trustedCa?: TrustedCaBundle;
 }
 
 export type KongRole = 'control_plane' | 'data_plane';
@@ -252,6 +304,13 @@ export const MODEL_OWNED_SETTINGS: ReadonlySet<string> = new Set([
   'license_path',
 ]);
 
+/**
+ * kong.conf settings the model renders when a field asks for them and `extra` may also set, as long
+ * as the two agree: `pg_iam_auth` (`postgres.iamAuth`; `extra.pg_iam_auth: 'on'` is the older way to
+ * ask for it) and `lua_ssl_trusted_certificate` (`postgres.trustedCa` is appended to the extra list).
+ */
+export const MODEL_MERGED_SETTINGS: ReadonlySet<string> = new Set(['pg_iam_auth', 'lua_ssl_trusted_certificate']);
+
 const CP_ONLY_FIELDS = [
   'postgres',
   'clusterListen',
@@ -352,7 +411,7 @@ export function validateKongConfig(config: KongHybridConfig, where = 'kong'): vo
         expected: 'PostgresSettings with host, user and password',
       });
     }
-    checkPostgres(config.postgres, at('postgres'), config.extra);
+    checkPostgres(config.postgres, at('postgres'), config.extra, config.version);
   }
 
   const mtls = config.clusterMtls;
@@ -406,7 +465,12 @@ export function validateKongConfig(config: KongHybridConfig, where = 'kong'): vo
   if (config.extra !== undefined) checkExtra(config.extra, at('extra'));
 }
 
-function checkPostgres(pg: PostgresSettings, where: string, extra: Record<string, KongValue> | undefined): void {
+function checkPostgres(
+  pg: PostgresSettings,
+  where: string,
+  extra: Record<string, KongValue> | undefined,
+  version: string,
+): void {
   if (!isPlainObject(pg)) throw new KongFleetError(where, 'must be an object', { got: pg });
   checkHost(pg.host, `${where}.host`);
   if (pg.port !== undefined) checkPort(pg.port, `${where}.port`);
@@ -421,20 +485,147 @@ function checkPostgres(pg: PostgresSettings, where: string, extra: Record<string
     });
   }
   checkValue(pg.user, `${where}.user`, 'a user name or SecretRef');
-  const iamAuth = extra?.pg_iam_auth === 'on';
-  if (pg.password !== undefined) {
-    checkValue(pg.password, `${where}.password`, 'a password SecretRef (or text)');
-  } else if (!iamAuth) {
-    throw new KongFleetError(`${where}.password`, "required unless extra.pg_iam_auth is 'on'", {
-      got: undefined,
-      expected: 'a SecretRef to the database password',
-    });
+  for (const flag of ['ssl', 'sslVerify', 'iamAuth'] as const) {
+    if (pg[flag] !== undefined && typeof pg[flag] !== 'boolean') {
+      throw new KongFleetError(`${where}.${flag}`, 'must be true or false', { got: pg[flag] });
+    }
   }
-  if (iamAuth && pg.ssl === false) {
+  if (pg.iamAuth === true) {
+    checkIamAuth(pg, where, extra, version);
+  } else {
+    const iamAuth = extra?.pg_iam_auth === 'on';
+    if (pg.password !== undefined) {
+      checkValue(pg.password, `${where}.password`, 'a password SecretRef (or text)');
+    } else if (!iamAuth) {
+      throw new KongFleetError(`${where}.password`, "required unless extra.pg_iam_auth is 'on' (or iamAuth is true)", {
+        got: undefined,
+        expected: 'a SecretRef to the database password',
+      });
+    }
+    if (iamAuth && pg.ssl === false) {
+      throw new KongFleetError(`${where}.ssl`, 'RDS IAM authentication (pg_iam_auth) needs TLS to the database', {
+        got: false,
+        expected: 'true',
+      });
+    }
+    const assumeRole = PG_IAM_AUTH_ASSUME_ROLE_SETTINGS.find((name) => extra?.[name] !== undefined);
+    if (assumeRole !== undefined && !iamAuth) {
+      throw new KongFleetError(
+        `${where.replace(/postgres$/, 'extra')}.${assumeRole}`,
+        'Kong reads it only with RDS IAM authentication',
+        {
+          got: assumeRole,
+          expected: 'postgres.iamAuth: true',
+        },
+      );
+    }
+  }
+  if (pg.trustedCa !== undefined) checkTrustedCa(pg.trustedCa, `${where}.trustedCa`, extra);
+}
+
+/** The rules of `iamAuth: true`; the older `extra.pg_iam_auth` path keeps its own, looser ones. */
+function checkIamAuth(
+  pg: PostgresSettings,
+  where: string,
+  extra: Record<string, KongValue> | undefined,
+  version: string,
+): void {
+  const extraWhere = where.replace(/postgres$/, 'extra');
+  const v = parseKongVersion(version, `${where}.iamAuth`);
+  if (!atLeast(v, PG_IAM_AUTH_MIN_VERSION)) {
+    throw new KongFleetError(
+      `${where}.iamAuth`,
+      'RDS IAM authentication (pg_iam_auth) came with Kong Gateway Enterprise 3.3',
+      {
+        got: version,
+        expected: `a version ≥ ${PG_IAM_AUTH_MIN_VERSION.major}.${PG_IAM_AUTH_MIN_VERSION.minor}`,
+      },
+    );
+  }
+  if (pg.password !== undefined) {
+    // Never echo the value: it may be a literal password.
+    throw new KongFleetError(
+      `${where}.password`,
+      'RDS IAM authentication signs a token instead of a password (Kong ignores pg_password); leave it out so no password is configured',
+      {
+        got: isSecretRef(pg.password) ? `SecretRef ${pg.password.secretName}` : '(a password)',
+        expected: 'no password',
+      },
+    );
+  }
+  if (pg.ssl === false) {
     throw new KongFleetError(`${where}.ssl`, 'RDS IAM authentication (pg_iam_auth) needs TLS to the database', {
       got: false,
       expected: 'true',
     });
+  }
+  const extraFlag = extra?.pg_iam_auth;
+  if (extraFlag !== undefined && extraFlag !== 'on') {
+    throw new KongFleetError(`${extraWhere}.pg_iam_auth`, 'contradicts postgres.iamAuth', {
+      got: extraFlag,
+      expected: "'on' or nothing",
+    });
+  }
+  for (const name of PG_IAM_AUTH_ASSUME_ROLE_SETTINGS) {
+    if (extra?.[name] !== undefined && !atLeast(v, PG_IAM_AUTH_ASSUME_ROLE_MIN_VERSION)) {
+      throw new KongFleetError(
+        `${extraWhere}.${name}`,
+        'assuming a role for RDS IAM authentication came with Kong 3.8',
+        {
+          got: version,
+          expected: 'a version ≥ 3.8',
+        },
+      );
+    }
+  }
+  // Kong derives the signing region from pg_host (iam_token_handler.lua matches
+  // `<region>.rds.amazonaws.com` and the other partitions' suffixes): a CNAME in front of RDS fails.
+  if (typeof pg.host === 'string' && !isUnresolvedToken(pg.host) && !RDS_ENDPOINT.test(pg.host)) {
+    throw new KongFleetError(`${where}.host`, 'Kong signs IAM tokens for the region in the RDS endpoint name', {
+      got: pg.host,
+      expected: 'the RDS endpoint, <name>.<id>.<region>.rds.amazonaws.com',
+    });
+  }
+  const verify = pg.sslVerify ?? true;
+  if (verify && pg.trustedCa === undefined && extra?.lua_ssl_trusted_certificate === undefined) {
+    throw new KongFleetError(
+      `${where}.trustedCa`,
+      'Amazon RDS certificates do not chain to the system trust store: Kong could not verify the database (pg_ssl_verify)',
+      { got: undefined, expected: "the region's RDS CA bundle (rdsCaBundleUrl) or extra.lua_ssl_trusted_certificate" },
+    );
+  }
+}
+
+// RDS endpoints in every partition Kong knows (commercial, China, GovCloud, ISO, ISO-B).
+const RDS_ENDPOINT = /\.[a-z]{2}(-[a-z]+)+-\d+\.rds\.(amazonaws\.com(\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
+
+function atLeast(v: { major: number; minor: number }, min: { major: number; minor: number }): boolean {
+  return v.major > min.major || (v.major === min.major && v.minor >= min.minor);
+}
+
+function checkTrustedCa(ca: TrustedCaBundle, where: string, extra: Record<string, KongValue> | undefined): void {
+  if (!isPlainObject(ca)) throw new KongFleetError(where, 'must be { path, url }', { got: ca });
+  const path = ca.path;
+  if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._-]+){2,}$/.test(path) || path.split('/').includes('..')) {
+    throw new KongFleetError(`${where}.path`, 'not an absolute file path in a directory of its own', {
+      got: path,
+      expected: 'e.g. /etc/kong-fleet/postgres-ca/ca-bundle.pem (letters, digits, ., _ and -)',
+    });
+  }
+  const url = ca.url;
+  if (typeof url !== 'string' || !/^https:\/\/[^\s'"`$\\]+$/.test(url.replace(/\$\{Token\[[^\]]+\]\}/g, 'token'))) {
+    throw new KongFleetError(`${where}.url`, 'the CA bundle must be fetched over HTTPS', {
+      got: url,
+      expected: 'an https:// URL such as rdsCaBundleUrl(region)',
+    });
+  }
+  const listed = extra?.lua_ssl_trusted_certificate;
+  if (listed !== undefined && typeof listed !== 'string') {
+    throw new KongFleetError(
+      `${where.replace(/postgres\.trustedCa$/, 'extra')}.lua_ssl_trusted_certificate`,
+      'cannot add postgres.trustedCa to a value read from a secret',
+      { got: listed, expected: 'a comma-separated list of CA files (or `system`)' },
+    );
   }
 }
 
@@ -669,16 +860,29 @@ export function toKongSettings(config: KongHybridConfig, where = 'kong'): Map<st
   s.set('role', config.role);
   s.set('database', config.database);
   const pg = config.postgres;
+  const merged = new Set<string>();
   if (pg) {
+    const iamAuth = pg.iamAuth === true;
     const ssl = pg.ssl ?? true;
     s.set('pg_host', pg.host);
     s.set('pg_port', String(pg.port ?? 5432));
     s.set('pg_database', pg.database ?? 'kong');
     s.set('pg_user', pg.user);
     if (pg.password !== undefined) s.set('pg_password', pg.password);
+    if (iamAuth) {
+      s.set('pg_iam_auth', 'on');
+      merged.add('pg_iam_auth');
+    }
     s.set('pg_ssl', onOff(ssl));
     if (ssl) s.set('pg_ssl_required', 'on');
-    s.set('pg_ssl_verify', onOff(pg.sslVerify ?? false));
+    s.set('pg_ssl_verify', onOff(pg.sslVerify ?? iamAuth));
+    if (pg.trustedCa !== undefined) {
+      s.set(
+        'lua_ssl_trusted_certificate',
+        trustedCertificates(pg.trustedCa, config.extra?.lua_ssl_trusted_certificate),
+      );
+      merged.add('lua_ssl_trusted_certificate');
+    }
   }
   s.set('cluster_mtls', config.clusterMtls);
   s.set('cluster_cert', config.clusterCert);
@@ -704,8 +908,20 @@ export function toKongSettings(config: KongHybridConfig, where = 'kong'): Map<st
   s.set('admin_gui_listen', isCp ? renderListenList(config.adminGuiListen) : 'off');
   if (config.statusListen !== undefined) s.set('status_listen', renderListen(config.statusListen));
   const extra = config.extra ?? {};
-  for (const name of Object.keys(extra).sort()) s.set(name, extra[name]);
+  for (const name of Object.keys(extra).sort()) {
+    if (!merged.has(name)) s.set(name, extra[name]);
+  }
   return s;
+}
+
+/** `lua_ssl_trusted_certificate`: the listed CAs (Kong's default `system`) and the bundle, once. */
+function trustedCertificates(ca: TrustedCaBundle, listed: KongValue | undefined): string {
+  const entries = (typeof listed === 'string' ? listed : 'system')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!entries.includes(ca.path)) entries.push(ca.path);
+  return entries.join(',');
 }
 
 /** kong.conf settings that accept a file path (besides PEM text), so a secret can be a mounted file. */

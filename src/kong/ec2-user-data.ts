@@ -28,6 +28,8 @@ export const KONG_EC2_PATHS = {
   prefix: '/usr/local/kong',
   /** The control plane's migration script. */
   migrations: '/usr/local/libexec/kong-fleet/kong-migrations',
+  /** The database's CA bundle (`postgres.trustedCa`), fetched at boot; public, 0644. */
+  postgresCaBundle: '/etc/kong/postgres-ca/ca-bundle.pem',
 } as const;
 
 /**
@@ -156,6 +158,7 @@ export function shellQuote(value: string): string {
  *    while a new certificate secret is still empty), writes the cluster certificate, key and CA as
  *    0600 files owned by `kong`, and the secret Kong environment variables (license, database credentials)
  *    into a root-only systemd EnvironmentFile. No value is ever in the script or the template.
+ *    With `postgres.trustedCa` (RDS IAM authentication), fetches the database's CA bundle over HTTPS.
  * 3. Writes kong.conf (non-secret settings; certificates by path) and the systemd units, then starts
  *    Kong — on a control plane after the migration unit (see {@link migrationScript}).
  * 4. Waits for `/status/ready` on the status port and signals the Auto Scaling group to
@@ -292,6 +295,7 @@ export function renderKongUserData(options: KongUserDataOptions): KongUserData {
     ),
     'unset SECRET',
     '',
+    ...trustedCaSteps(config),
     `cat > ${KONG_EC2_PATHS.conf} <<'EOF_CONF'`,
     conf.text.trimEnd(),
     'EOF_CONF',
@@ -335,6 +339,26 @@ export function renderKongUserData(options: KongUserDataOptions): KongUserData {
     secretFiles,
     environmentSecrets,
   };
+}
+
+/**
+ * Fetches `postgres.trustedCa` (e.g. the region's Amazon RDS CA bundle) before kong.conf names it and
+ * before migrations or Kong start: HTTPS only, failing the boot on any error or a file that holds no
+ * certificate. Fetched at every boot, so new instances pick up the CAs RDS publishes.
+ */
+function trustedCaSteps(config: KongHybridConfig): string[] {
+  const ca = config.postgres?.trustedCa;
+  if (ca === undefined) return [];
+  const partial = `${ca.path}.download`;
+  return [
+    `log ${shellQuote(`fetching the database CA bundle ${ca.url}`)}`,
+    `install -d -m 0755 ${shellQuote(ca.path.slice(0, ca.path.lastIndexOf('/')))}`,
+    `curl -sSf --retry 5 --proto '=https' --tlsv1.2 -o ${shellQuote(partial)} ${shellQuote(ca.url)}`,
+    `grep -q -- '-----BEGIN CERTIFICATE-----' ${shellQuote(partial)} || { log "the database CA bundle holds no certificate"; exit 1; }`,
+    `install -m 0644 -o root -g kong ${shellQuote(partial)} ${shellQuote(ca.path)}`,
+    `rm -f ${shellQuote(partial)}`,
+    '',
+  ];
 }
 
 const IMDS_FUNCTION = [

@@ -4,6 +4,7 @@ import {
   PATH_SETTINGS,
   SecretRef,
   ListenAddress,
+  TrustedCaBundle,
   isSecretRef,
   toKongSettings,
 } from './config';
@@ -143,7 +144,21 @@ export interface HelmRenderOptions {
   readonly secretVolumes?: string[];
   /** Image repository; the tag is always the configured Kong version. @default KONG_GATEWAY_IMAGE */
   readonly imageRepository?: string;
+  /**
+   * Image of the init container that fetches `postgres.trustedCa` (needs `sh` and `curl`).
+   * @default CA_BUNDLE_DOWNLOAD_IMAGE
+   */
+  readonly caBundleDownloadImage?: string;
 }
+
+/**
+ * Amazon Linux 2023 (curl-minimal and ca-certificates included) from ECR Public: no Docker Hub rate
+ * limit, and the same distribution as the EC2 planes. Kong's image is not used: it ships no curl.
+ */
+export const CA_BUNDLE_DOWNLOAD_IMAGE = 'public.ecr.aws/amazonlinux/amazonlinux:2023';
+
+/** Name of the init container, the emptyDir and its mounts that carry `postgres.trustedCa` on Kubernetes. */
+export const POSTGRES_CA_VOLUME = 'postgres-ca';
 
 // Chart 3.4.1 defaults env.router_flavor to 'traditional' for its ingress controller; Kong's own
 // default keeps Helm-run planes routing like the other runtimes.
@@ -246,6 +261,10 @@ export function renderHelmValues(config: KongHybridConfig, options: HelmRenderOp
       clustertelemetry: { enabled: false },
     });
   }
+  const trustedCa = config.postgres?.trustedCa;
+  if (trustedCa !== undefined) {
+    values.deployment = trustedCaDeploymentValues(trustedCa, options.caBundleDownloadImage ?? CA_BUNDLE_DOWNLOAD_IMAGE);
+  }
   Object.assign(values, {
     status: { enabled: true, http: { enabled: true, containerPort: status.port }, tls: { enabled: false } },
     // The Developer Portal was removed in 3.5; the chart would still create its Services.
@@ -254,6 +273,61 @@ export function renderHelmValues(config: KongHybridConfig, options: HelmRenderOp
     secretVolumes: [...secretVolumes],
   });
   return values;
+}
+
+/**
+ * The database CA bundle on Kubernetes: an init container fetches it into an emptyDir mounted
+ * read-only at its directory in Kong's container. Chart 3.4.1 puts `deployment.initContainers` and
+ * `deployment.userDefinedVolumes`/`userDefinedVolumeMounts` into the Deployment and into all three
+ * migration Jobs (templates/deployment.yaml, migrations*.yaml), so `kong migrations` verifies the
+ * database too; the keys are documented as comments in its values.yaml.
+ */
+function trustedCaDeploymentValues(ca: TrustedCaBundle, image: string): Record<string, unknown> {
+  const directory = ca.path.slice(0, ca.path.lastIndexOf('/'));
+  if (directory === '' || directory === SECRET_VOLUME_ROOT || directory.startsWith(`${SECRET_VOLUME_ROOT}/`)) {
+    throw new KongFleetError(
+      'helm.postgres.trustedCa.path',
+      'needs a directory of its own (an emptyDir is mounted there)',
+      {
+        got: ca.path,
+        expected: `a file two levels deep or more, outside ${SECRET_VOLUME_ROOT}`,
+      },
+    );
+  }
+  if (typeof image !== 'string' || image === '' || /\s/.test(image)) {
+    throw new KongFleetError('helm.caBundleDownloadImage', 'not an image reference', { got: image });
+  }
+  const partial = `${ca.path}.download`;
+  // The URL comes through the environment, never into the script text.
+  const script = [
+    'set -eu',
+    `curl -sSf --retry 5 --retry-connrefused --proto '=https' --tlsv1.2 -o '${partial}' "$CA_BUNDLE_URL"`,
+    `case "$(cat '${partial}')" in *'-----BEGIN CERTIFICATE-----'*) ;; *) echo "not a PEM bundle: $CA_BUNDLE_URL" >&2; exit 1 ;; esac`,
+    `mv '${partial}' '${ca.path}'`,
+  ].join('\n');
+  return {
+    initContainers: [
+      {
+        name: POSTGRES_CA_VOLUME,
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['/bin/sh', '-c', script],
+        env: [{ name: 'CA_BUNDLE_URL', value: ca.url }],
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+        volumeMounts: [{ name: POSTGRES_CA_VOLUME, mountPath: directory }],
+      },
+    ],
+    userDefinedVolumes: [{ name: POSTGRES_CA_VOLUME, emptyDir: { sizeLimit: '1Mi' } }],
+    userDefinedVolumeMounts: [{ name: POSTGRES_CA_VOLUME, mountPath: directory, readOnly: true }],
+  };
 }
 
 function clusterSection(listen: ListenAddress): Record<string, unknown> {
