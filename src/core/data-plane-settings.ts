@@ -6,10 +6,12 @@ import { Construct } from 'constructs';
 import { KongHybridConfig, KongValue } from '../kong/config';
 import { DataPlaneSpec, dataPlaneSettings, PlaneSecretBindings, validateDataPlaneSpec } from '../kong/data-plane';
 import { KongFleetError } from '../kong/errors';
+import { checkFallbackVersions } from '../kong/fallback-config';
 import { jsonAccessLogSettings } from '../kong/log-shipping';
 import { awsVaultSettings } from '../kong/vault';
 import { ClusterCredentials } from './cluster-credentials';
 import { IKongControlPlaneConnection } from './control-plane-connection';
+import { KongFallbackConfig } from './kong-fallback-config';
 import {
   allowServiceAccess,
   grantVaultRead,
@@ -99,6 +101,15 @@ export interface KongDataPlaneBaseProps {
    * @default - no metrics collector
    */
   readonly metricsDestination?: IKongMetricsDestination;
+
+  /**
+   * Kong's fallback configuration (Kong Gateway Enterprise 3.5+): when this data plane starts and
+   * cannot reach its control plane, it loads the configuration last exported to this bucket
+   * (`cluster_fallback_config_import`). Its version must be exactly the fallback configuration's
+   * `exporterVersion`; its role may read the prefix (a policy in this data plane's stack).
+   * @default - no fallback import
+   */
+  readonly fallbackConfig?: KongFallbackConfig;
 }
 
 /** A data-plane construct's base props, resolved and validated. */
@@ -109,6 +120,13 @@ export interface ResolvedDataPlane {
   readonly licenseSecret?: secretsmanager.ISecret;
   /** Secrets Kong resolves through its AWS vault (Redis AUTH token, OIDC client secret). */
   readonly vaultSecrets: KongVaultSecret[];
+  /** The fallback configuration this data plane imports. */
+  readonly fallbackConfig?: KongFallbackConfig;
+  /**
+   * Process environment (not Kong settings) the runtime gives Kong: `AWS_REGION` of a fallback
+   * configuration bucket in another region. Empty when nothing is needed.
+   */
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 /** Where a runtime's Kong writes its access log (`/dev/stdout` in containers, a file on EC2). */
@@ -131,6 +149,8 @@ export function resolveDataPlane(
   const vaultSecrets = [props.redis?.authToken, props.oidcProvider?.clientSecret].filter(
     (s): s is KongVaultSecret => s !== undefined,
   );
+  const fallback = props.fallbackConfig;
+  if (fallback) checkFallbackVersions(fallback.exporterVersion, kongVersion, `${where}.kongVersion`);
   const definition: DataPlaneDefinition = {
     controlPlane: props.controlPlane,
     dataPlaneName,
@@ -142,6 +162,7 @@ export function resolveDataPlane(
       ...(props.accessLogDestination
         ? jsonAccessLogSettings(runtime.accessLogTarget, dataPlaneName, kongVersion, `${where}.accessLogDestination`)
         : {}),
+      ...(fallback ? fallback.importSettings() : {}),
       ...props.kongSettings,
     },
   };
@@ -161,6 +182,8 @@ export function resolveDataPlane(
     targetCpuPercent,
     licenseSecret: regionalLicenseSecret(scope, props.controlPlane.licenseSecret),
     vaultSecrets,
+    fallbackConfig: fallback,
+    environment: fallback ? fallback.storageEnvironment(scope) : {},
   };
 }
 
@@ -168,7 +191,8 @@ export function resolveDataPlane(
  * The network paths and grants every runtime gives its data plane to the region's shared
  * services: `peer` (tasks, instances or cluster nodes) may reach Redis and OpenSearch on their one
  * port, and `role` (task role, instance role, Kong's service-account role) may read the secrets
- * Kong resolves through its vault. Log and metrics shippers get their own grants where they run.
+ * Kong resolves through its vault and the fallback configuration. Log and metrics shippers get
+ * their own grants where they run.
  */
 export function connectSharedServices(
   scope: Construct,
@@ -177,6 +201,18 @@ export function connectSharedServices(
   access: { readonly role?: iam.IRole; readonly peer: ec2.ISecurityGroup },
 ): void {
   if (access.role) grantVaultRead(scope, 'VaultSecretsRead', access.role, resolved.vaultSecrets);
+  if (resolved.fallbackConfig) {
+    if (!access.role) {
+      throw new KongFleetError(
+        `${scope.node.path}.fallbackConfig`,
+        'Kong needs an IAM role to read the fallback configuration',
+        {
+          expected: 'a runtime that gives Kong a role (task role, instance role, IRSA service account)',
+        },
+      );
+    }
+    resolved.fallbackConfig.grantImport(scope, 'FallbackConfigRead', access.role);
+  }
   if (props.redis) allowServiceAccess(props.redis, access.peer);
   if (props.accessLogDestination) allowServiceAccess(props.accessLogDestination, access.peer);
 }

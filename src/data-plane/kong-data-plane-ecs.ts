@@ -181,7 +181,7 @@ export class KongDataPlaneEcs extends Construct {
     const { definition, targetCpuPercent, licenseSecret } = resolved;
     this.dataPlaneName = definition.dataPlaneName;
     this.kongVersion = definition.kongVersion;
-    const sizing = validateSizing(props, where);
+    const sizing = validateFargateSizing(props, where);
     const minTasks = props.minTasks ?? 2;
     const maxTasks = props.maxTasks ?? 10;
     const targetConnectionsPerTask = props.targetConnectionsPerTask ?? 1000;
@@ -211,20 +211,16 @@ export class KongDataPlaneEcs extends Construct {
     // Kong settings: every secret is a SecretRef, rendered to container secrets, never to plain env.
     const credentials = cp.trust.dataPlaneCredentials(this, this.dataPlaneName);
     this.clusterCredentials = credentials;
-    const bindings: PlaneSecretBindings = {
-      clusterCert: secretRef(CLUSTER_CREDENTIALS_SECRET, 'cert'),
-      clusterCertKey: secretRef(CLUSTER_CREDENTIALS_SECRET, 'key'),
-      clusterCaCert: credentials.mode === 'pki' ? secretRef(CLUSTER_CREDENTIALS_SECRET, 'ca') : undefined,
-      license: licenseSecret ? secretRef(LICENSE_SECRET, WHOLE_SECRET) : undefined,
-    };
-    this.kongConfig = dataPlaneKongConfig(definition, credentials, bindings, where);
+    this.kongConfig = dataPlaneKongConfig(
+      definition,
+      credentials,
+      ecsSecretBindings(credentials, licenseSecret),
+      where,
+    );
     const rendered = renderEnvironment(this.kongConfig);
     this.kongEnvironment = rendered.environment;
     this.kongSecretNames = Object.keys(rendered.secrets).sort();
-    const secrets: Record<string, ecs.Secret> = {};
-    for (const [name, ref] of Object.entries(rendered.secrets)) {
-      secrets[name] = containerSecret(ref, credentials, licenseSecret, `${where}.secrets.${name}`);
-    }
+    const secrets = ecsContainerSecrets(rendered.secrets, credentials, licenseSecret, where);
     this.clusterControlPlane = formatHostPort(cp.clusterEndpoint.host, cp.clusterEndpoint.port);
     this.clusterTelemetryEndpoint = formatHostPort(cp.telemetryEndpoint.host, cp.telemetryEndpoint.port);
 
@@ -248,7 +244,9 @@ export class KongDataPlaneEcs extends Construct {
     this.container = this.taskDefinition.addContainer(CONTAINER_NAME, {
       image: ecs.ContainerImage.fromRegistry(`${KONG_GATEWAY_IMAGE}:${this.kongVersion}`),
       essential: true,
-      environment: { ...rendered.environment },
+      // Kong's settings, and what Kong's AWS clients read from the process (AWS_REGION of a fallback
+      // configuration bucket in another region).
+      environment: { ...rendered.environment, ...resolved.environment },
       secrets,
       portMappings: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status].map((containerPort) => ({
         containerPort,
@@ -478,6 +476,37 @@ function metricQuery(
   };
 }
 
+/**
+ * How a data plane on ECS hands Kong its secrets: SecretRefs to the cluster credentials and the
+ * license, which {@link ecsContainerSecrets} turns into container secrets.
+ */
+export function ecsSecretBindings(
+  credentials: ClusterCredentials,
+  licenseSecret: secretsmanager.ISecret | undefined,
+): PlaneSecretBindings {
+  return {
+    clusterCert: secretRef(CLUSTER_CREDENTIALS_SECRET, 'cert'),
+    clusterCertKey: secretRef(CLUSTER_CREDENTIALS_SECRET, 'key'),
+    clusterCaCert: credentials.mode === 'pki' ? secretRef(CLUSTER_CREDENTIALS_SECRET, 'ca') : undefined,
+    license: licenseSecret ? secretRef(LICENSE_SECRET, WHOLE_SECRET) : undefined,
+  };
+}
+
+/** The container secrets of rendered Kong settings whose secrets came from {@link ecsSecretBindings}. */
+export function ecsContainerSecrets(
+  secrets: Readonly<Record<string, SecretRef>>,
+  credentials: ClusterCredentials,
+  licenseSecret: secretsmanager.ISecret | undefined,
+  where: string,
+): Record<string, ecs.Secret> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([name, ref]) => [
+      name,
+      containerSecret(ref, credentials, licenseSecret, `${where}.secrets.${name}`),
+    ]),
+  );
+}
+
 /** The ECS secret for a SecretRef of the rendered settings. */
 function containerSecret(
   ref: SecretRef,
@@ -494,7 +523,7 @@ function containerSecret(
 }
 
 /** Availability Zones of the subnets the tasks would use; none when the VPC has no such subnets. */
-function privateZones(vpc: ec2.IVpc, selection: ec2.SubnetSelection): string[] {
+export function privateZones(vpc: ec2.IVpc, selection: ec2.SubnetSelection): string[] {
   try {
     return vpc.selectSubnets(selection).availabilityZones;
   } catch {
@@ -502,7 +531,11 @@ function privateZones(vpc: ec2.IVpc, selection: ec2.SubnetSelection): string[] {
   }
 }
 
-function validateSizing(props: KongDataPlaneEcsProps, where: string): { cpu: number; memoryMiB: number } {
+/** Checks a task size against the CPU/memory combinations Fargate offers (defaults 1024 / 2048). */
+export function validateFargateSizing(
+  props: Pick<KongDataPlaneEcsProps, 'cpu' | 'memoryMiB'>,
+  where: string,
+): { cpu: number; memoryMiB: number } {
   const cpu = props.cpu ?? 1024;
   const memoryMiB = props.memoryMiB ?? 2048;
   if (Token.isUnresolved(cpu) || Token.isUnresolved(memoryMiB)) return { cpu, memoryMiB };

@@ -143,14 +143,22 @@ export class KongDataPlaneEks extends Construct {
 
     const release = 'kong-dp';
     const namespace = `kong-${this.dataPlaneName}`;
-    // Kong reads vault references ({vault://aws/...}) with its own IAM role (IRSA).
-    const kongServiceAccount = resolved.vaultSecrets.length > 0 ? release : undefined;
+    // Kong calls AWS with its own IAM role (IRSA) when it reads vault references ({vault://aws/...})
+    // or the fallback configuration; lua-resty-aws picks up the web identity token IRSA mounts.
+    const kongNeedsRole = resolved.vaultSecrets.length > 0 || resolved.fallbackConfig !== undefined;
+    const kongServiceAccount = kongNeedsRole ? release : undefined;
+    const processEnvironment = Object.keys(resolved.environment).length > 0 ? resolved.environment : undefined;
     this.helmValues = deepMerge(
       deepMerge(
         renderHelmValues(config, { fullnameOverride: release, secretVolumes: [certSecret] }),
         kubernetesReplicaValues({ release, autoscaling: { minReplicas, maxReplicas, targetCpuPercent } }),
       ),
-      kongServiceAccount ? { deployment: { serviceAccount: { create: false, name: kongServiceAccount } } } : {},
+      {
+        ...(kongServiceAccount ? { deployment: { serviceAccount: { create: false, name: kongServiceAccount } } } : {}),
+        // The chart's un-prefixed variables (`env.*` become KONG_*): AWS_REGION of a fallback
+        // configuration bucket in another region.
+        ...(processEnvironment ? { customEnv: { ...processEnvironment } } : {}),
+      },
     );
 
     this.release = new KongEksRelease(this, 'Kong', {

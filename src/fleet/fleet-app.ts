@@ -1,4 +1,4 @@
-import { App, AppProps, CfnOutput, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CfnOutput, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -11,11 +11,13 @@ import { dataPlaneSpec } from '../core/data-plane-settings';
 import { IKongControlPlaneConnection } from '../core/control-plane-connection';
 import { KongClusterTrust } from '../core/kong-cluster-trust';
 import { KongEksCluster } from '../core/kong-eks-cluster';
+import { KongFallbackConfig } from '../core/kong-fallback-config';
 import { KongVpc } from '../core/kong-vpc';
 import { StackLimitsGuard } from '../core/stack-limits';
 import { KongDataPlaneEc2 } from '../data-plane/kong-data-plane-ec2';
 import { KongDataPlaneEcs } from '../data-plane/kong-data-plane-ecs';
 import { KongDataPlaneEks } from '../data-plane/kong-data-plane-eks';
+import { KongFallbackExporter } from '../data-plane/kong-fallback-exporter';
 import { allowServiceAccess } from '../core/shared-services';
 import { KongCognito } from '../services/kong-cognito';
 import { KongGrafanaWorkspace } from '../services/kong-grafana-workspace';
@@ -25,10 +27,17 @@ import { KongPluginConfiguration } from '../services/kong-plugin-configuration';
 import { KongRedis } from '../services/kong-redis';
 import { KongFleetError } from '../kong/errors';
 import { KubernetesDataPlane, renderKubernetesDataPlane } from '../kong/kubernetes-data-plane';
-import { ControlPlaneModel, CpuArchitecture, DataPlaneModel, FleetModel } from './model';
+import {
+  ControlPlaneModel,
+  CpuArchitecture,
+  DataPlaneModel,
+  FALLBACK_EXPORTER_NAME,
+  FleetModel,
+  importsFallbackConfig,
+} from './model';
 
 /** What a stack of the fleet is for. */
-export type FleetStackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'services';
+export type FleetStackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'services' | 'fallback';
 
 /** One stack of the fleet, with what the CLI reports about it. */
 export interface FleetStack {
@@ -60,6 +69,7 @@ export const fleetStackNames = {
   cluster: (fleet: string, cluster: string) => `${fleet}-eks-${cluster}`,
   services: (fleet: string, region: string, account?: string) =>
     `${fleet}-svc-${region}${account ? `-${account}` : ''}`,
+  fallback: (fleet: string) => `${fleet}-fallback`,
 };
 
 /** The shared services of one region (and account), as its data planes use them. */
@@ -84,6 +94,10 @@ export interface FleetRegionServices {
  *   OpenSearch, Prometheus and Grafana) in the region's shared VPC, and the Kong plugin
  *   configuration that uses them (an SSM parameter). Data planes reach them through rules and
  *   grants in their own stacks;
+ * - `<fleet>-fallback`: Kong's fallback configuration (`fallbackConfig`) in the control plane's
+ *   region — the S3 bucket, and its one exporter (a data plane without traffic on ECS Fargate, in
+ *   a VPC of its own so the control-plane stack does not change). Importing data planes get their
+ *   read grant in their own stacks;
  * - `<fleet>-dp-<name>`: one stack per data plane in its region (and account). A `kubernetes` data
  *   plane's stack holds only its cluster certificate; its Helm values are in `kubernetesDataPlanes`.
  *
@@ -104,6 +118,10 @@ export class FleetApp extends App {
   private readonly clusters = new Map<string, eks.Cluster>();
   /** Shared services by stack name (one per region and account with services on). */
   public readonly regionServices = new Map<string, FleetRegionServices>();
+  /** Kong's fallback configuration (`fallbackConfig`), when the fleet has one. */
+  public readonly fallbackConfig?: KongFallbackConfig;
+  /** The node that exports it. */
+  public readonly fallbackExporter?: KongFallbackExporter;
 
   private readonly progress?: (message: string) => void;
 
@@ -148,6 +166,11 @@ export class FleetApp extends App {
     this.controlPlane = this.buildControlPlane(cpStack.stack, cp);
     cpStack.endpoint = `${this.controlPlane.clusterEndpoint.host}:${this.controlPlane.clusterEndpoint.port}`;
 
+    if (model.fallbackConfig) {
+      const built = this.buildFallbackConfig(model);
+      this.fallbackConfig = built.config;
+      this.fallbackExporter = built.exporter;
+    }
     for (const dp of model.dataPlanes) this.buildDataPlane(dp);
     for (const [service, on] of Object.entries(model.sharedServices)) {
       if (on && on.regions.length === 0) {
@@ -191,6 +214,42 @@ export class FleetApp extends App {
     });
   }
 
+  /**
+   * The `<fleet>-fallback` stack: bucket and exporter in the control plane's region and account,
+   * with a VPC of their own (one NAT gateway: one task, and the control plane's VPC stays untouched).
+   * Other accounts of importing data planes are named in the bucket and key policies.
+   */
+  private buildFallbackConfig(model: FleetModel): { config: KongFallbackConfig; exporter: KongFallbackExporter } {
+    const fallback = model.fallbackConfig!;
+    const cp = model.controlPlane;
+    const { stack } = this.addFleetStack(fleetStackNames.fallback(model.name), cp.region, cp.account, {
+      kind: 'fallback',
+      runtime: 'ecs',
+      description: `Kong fallback configuration of fleet ${model.name}: S3 bucket and exporter (kong-fleet)`,
+    });
+    const importerAccounts = [
+      ...new Set(
+        model.dataPlanes
+          .filter((dp) => importsFallbackConfig(model, dp) && dp.account !== undefined && dp.account !== cp.account)
+          .map((dp) => dp.account!),
+      ),
+    ].sort();
+    const config = new KongFallbackConfig(stack, 'FallbackConfig', {
+      exporterVersion: fallback.version,
+      prefix: model.name,
+      exportDelaySeconds: fallback.exportDelaySeconds,
+      noncurrentVersionExpiration: Duration.days(fallback.noncurrentVersionDays),
+      importerAccounts: importerAccounts.length > 0 ? importerAccounts : undefined,
+    });
+    const exporter = new KongFallbackExporter(stack, 'Exporter', {
+      controlPlane: this.controlPlane,
+      fallbackConfig: config,
+      vpc: new KongVpc(stack, 'Network', { ...this.vpcZones(stack), natGateways: 1 }).vpc,
+      dataPlaneName: FALLBACK_EXPORTER_NAME,
+    });
+    return { config, exporter };
+  }
+
   private buildDataPlane(dp: DataPlaneModel): void {
     const fleetStack = this.addFleetStack(fleetStackNames.dataPlane(this.model.name, dp.name), dp.region, dp.account, {
       kind: 'data-plane',
@@ -206,7 +265,10 @@ export class FleetApp extends App {
       labels: dp.labels ? { ...dp.labels } : undefined,
       kongSettings: dp.kongSettings ? { ...dp.kongSettings } : undefined,
     };
-    const services = this.dataPlaneServices(dp);
+    const services = {
+      ...this.dataPlaneServices(dp),
+      fallbackConfig: importsFallbackConfig(this.model, dp) ? this.fallbackConfig : undefined,
+    };
     const proxy = {
       proxyInternetFacing: dp.proxy.internetFacing,
       proxyAllowedCidrs: dp.proxy.allowedCidrs ? [...dp.proxy.allowedCidrs] : undefined,

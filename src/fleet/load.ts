@@ -12,7 +12,9 @@ import {
   validateRotateBeforeDays,
   validateValidityDays,
 } from '../kong/certificate-profile';
+import { checkFallbackVersion } from '../kong/fallback-config';
 import { checkDataPlaneCompatible, parseKongVersion } from '../kong/version';
+import { FALLBACK_EXPORTER_NAME } from './model';
 import type { FleetIssue, FleetModel } from './model';
 import {
   CONTROL_PLANE_RUNTIMES,
@@ -384,6 +386,7 @@ const DATA_PLANE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   namespace: ['kubernetes'],
   proxy: ['eks', 'ecs', 'ec2'],
   network: ['eks', 'ecs', 'ec2'],
+  fallbackConfig: ['eks', 'ecs', 'ec2'],
 };
 
 const CONTROL_PLANE_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -494,6 +497,31 @@ export function crossFieldIssues(data: unknown): FleetSchemaIssue[] {
     }
   }
 
+  // Fallback configuration: one exporter, every importing data plane on exactly its version
+  const fallback = asObject(root.fallbackConfig);
+  const fallbackOn = fallback !== undefined && fallback.enabled !== false;
+  let exporterVersion: string | undefined;
+  if (fallbackOn) {
+    const given = has(fallback, 'version');
+    const versionPath: Path = given ? ['fallbackConfig', 'version'] : ['fallbackConfig'];
+    const candidate = given ? validVersion(fallback.version) : cpVersion;
+    if (candidate !== undefined) {
+      try {
+        checkFallbackVersion(candidate, 'version');
+        exporterVersion = candidate;
+      } catch (error) {
+        add(versionPath, `${problemOf(error)}${given ? '' : ' (the default: kong.version)'}`, given ? 'value' : 'key');
+      }
+    }
+    if (exporterVersion !== undefined && cpVersion !== undefined && cpRuntime !== 'konnect') {
+      try {
+        checkDataPlaneCompatible(exporterVersion, cpVersion, 'version');
+      } catch (error) {
+        add(versionPath, `the fallback exporter is a data plane: ${problemOf(error)}`, given ? 'value' : 'key');
+      }
+    }
+  }
+
   // Data planes
   const dataPlanes = Array.isArray(root.dataPlanes) ? root.dataPlanes : [];
   const names = new Map<string, number>();
@@ -527,6 +555,31 @@ export function crossFieldIssues(data: unknown): FleetSchemaIssue[] {
       } catch (error) {
         add(at('version'), problemOf(error), 'value', 'version-incompatible');
       }
+    }
+
+    if (dp.name === FALLBACK_EXPORTER_NAME && fallbackOn) {
+      add(at('name'), `is the name of the fallback exporter (fallbackConfig); choose another name`);
+    }
+    if (dp.fallbackConfig === true && !fallbackOn) {
+      add(at('fallbackConfig'), 'the fleet has no fallbackConfig to import (add one at the top level)');
+    }
+    const imports = fallbackOn && runtime !== undefined && runtime !== 'kubernetes' && dp.fallbackConfig !== false;
+    if (imports && exporterVersion !== undefined) {
+      const dpVersion = has(dp, 'version') ? validVersion(dp.version) : cpVersion;
+      if (dpVersion !== undefined && dpVersion !== exporterVersion) {
+        add(
+          at('version'),
+          "Kong's fallback configuration needs exporter and importers on exactly the same version: " +
+            `exporter ${exporterVersion}, this data plane ${dpVersion}; set fallbackConfig: false on it or align the versions`,
+        );
+      }
+    }
+    if (imports && has(dp, 'account') && dp.account !== cpAccount && cpAccount === undefined) {
+      add(
+        at('account'),
+        'a data plane with its own account imports the fallback configuration only when controlPlane.account is set ' +
+          "(the bucket's policies name the importing accounts); set controlPlane.account, or fallbackConfig: false on it",
+      );
     }
 
     const replicas = asObject(dp.replicas);

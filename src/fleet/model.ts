@@ -22,6 +22,30 @@ export interface FleetModel {
   readonly certificates: CertificatesModel;
   readonly dataPlanes: readonly DataPlaneModel[];
   readonly sharedServices: SharedServicesModel;
+  /**
+   * Kong's fallback configuration (Kong Gateway Enterprise 3.5+): one exporter (`<fleet>-fallback`
+   * stack, the control plane's region) writes the configuration to S3; the eks, ecs and ec2 data
+   * planes import it when they start while the control plane is unreachable. Absent: off.
+   */
+  readonly fallbackConfig?: FallbackConfigModel;
+}
+
+/** The fallback configuration of a fleet. */
+export interface FallbackConfigModel {
+  /** The exact Kong version of the exporter, and so of every importing data plane (default `kong.version`). */
+  readonly version: string;
+  /** Seconds between two exports (`cluster_fallback_config_export_delay`). */
+  readonly exportDelaySeconds: number;
+  /** Days a replaced configuration (noncurrent object version) is kept. */
+  readonly noncurrentVersionDays: number;
+}
+
+/** The data-plane name of the fallback exporter (its certificate and `dp` label); no data plane may take it. */
+export const FALLBACK_EXPORTER_NAME = 'fallback-exporter';
+
+/** Whether a data plane imports its fleet's fallback configuration: AWS runtimes that do not opt out. */
+export function importsFallbackConfig(fleet: FleetModel, dp: DataPlaneModel): boolean {
+  return fleet.fallbackConfig !== undefined && dp.runtime !== 'kubernetes' && dp.fallbackConfig !== false;
 }
 
 export interface ControlPlaneModel {
@@ -109,6 +133,11 @@ export interface DataPlaneModel {
   readonly kongSettings?: Readonly<Record<string, string>>;
   /** kubernetes only: namespace (default `kong-<name>`). */
   readonly namespace?: string;
+  /**
+   * eks/ecs/ec2: `false` = this data plane does not import the fleet's fallback configuration (it
+   * may then run another version than the exporter). Absent: it imports when the fleet has one.
+   */
+  readonly fallbackConfig?: boolean;
 }
 
 /** Shared services per region; an absent service is off. */

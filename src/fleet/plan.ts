@@ -28,7 +28,7 @@ export interface StackTemplates {
   readonly [stackName: string]: { readonly template: unknown; readonly region?: string };
 }
 
-export type StackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'services' | 'other';
+export type StackKind = 'control-plane' | 'data-plane' | 'network' | 'cluster' | 'services' | 'fallback' | 'other';
 
 /** What a stack is in the fleet, as far as its name tells. */
 export interface StackClass {
@@ -109,14 +109,15 @@ export interface FleetPlan {
 
 /**
  * Kong-fleet's stack names: `<fleet>-cp`, `<fleet>-dp-<dataPlane>`, `<fleet>-net-<region>`,
- * `<fleet>-svc-<region>`, `<fleet>-eks-<cluster>`; anything else (another fleet's stack included)
- * is `other`.
+ * `<fleet>-svc-<region>`, `<fleet>-eks-<cluster>`, `<fleet>-fallback`; anything else (another
+ * fleet's stack included) is `other`.
  */
 export function classifyStack(name: string, fleetName: string): StackClass {
   const prefix = `${fleetName}-`;
   if (!name.startsWith(prefix)) return { kind: 'other' };
   const rest = name.slice(prefix.length);
   if (rest === 'cp') return { kind: 'control-plane' };
+  if (rest === 'fallback') return { kind: 'fallback' };
   const match = /^(dp|net|eks|svc)-(.+)$/.exec(rest);
   if (!match) return { kind: 'other' };
   const [, kind, id] = match;
@@ -262,7 +263,15 @@ function analyzeStack(
   };
 }
 
-const KIND_ORDER: readonly StackKind[] = ['control-plane', 'network', 'services', 'cluster', 'data-plane', 'other'];
+const KIND_ORDER: readonly StackKind[] = [
+  'control-plane',
+  'network',
+  'services',
+  'fallback',
+  'cluster',
+  'data-plane',
+  'other',
+];
 
 function analyzeStacks(
   oldModel: FleetModel,
@@ -347,7 +356,7 @@ function fleetRegions(model: FleetModel): Set<string> {
 function describeModelChanges(oldModel: FleetModel, newModel: FleetModel): string[] {
   const lines: string[] = [];
   if (oldModel.name !== newModel.name) lines.push(`~ name ${oldModel.name} → ${newModel.name}`);
-  for (const section of ['kong', 'controlPlane', 'certificates', 'sharedServices'] as const) {
+  for (const section of ['kong', 'controlPlane', 'certificates', 'sharedServices', 'fallbackConfig'] as const) {
     lines.push(...fieldChanges(oldModel[section], newModel[section], section).map((line) => `~ ${line}`));
   }
   const oldRegions = fleetRegions(oldModel);

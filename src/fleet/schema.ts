@@ -10,11 +10,13 @@ import { z } from 'zod';
 import { MAX_VALIDITY_DAYS, validateRotateBeforeDays, validateValidityDays } from '../kong/certificate-profile';
 import { MODEL_OWNED_SETTINGS } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
+import { FALLBACK_CONFIG_DEFAULT_EXPORT_DELAY_SECONDS } from '../kong/fallback-config';
 import { isDnsName } from '../kong/net';
 import { parseKongVersion } from '../kong/version';
 import type {
   DataPlaneModel,
   DataPlaneRuntime,
+  FallbackConfigModel,
   FleetIssue,
   FleetModel,
   SharedServiceModel,
@@ -36,6 +38,11 @@ export const FLEET_DEFAULTS = Object.freeze({
   dataPlaneProxy: Object.freeze({ internetFacing: false }),
   sharedService: false,
   grafana: false,
+  fallbackConfig: Object.freeze({
+    enabled: true,
+    exportDelaySeconds: FALLBACK_CONFIG_DEFAULT_EXPORT_DELAY_SECONDS,
+    noncurrentVersionDays: 30,
+  }),
 });
 
 /** Fleet names prefix every stack name (`<fleet>-<plane>-…`, at most 128 characters). */
@@ -362,6 +369,7 @@ const dataPlaneSchema = z.strictObject({
   labels: labels.optional(),
   kongSettings: kongSettings.optional(),
   namespace: dnsLabel().optional(),
+  fallbackConfig: z.boolean().optional(),
 });
 
 const serviceRegions = z.array(region).min(1);
@@ -381,6 +389,14 @@ const sharedServicesSchema = z.strictObject({
   prometheus: sharedService({ grafana: z.boolean().default(FLEET_DEFAULTS.grafana) }),
 });
 
+/** Kong's fallback configuration; `version` defaults to kong.version (load.ts checks it against the data planes). */
+const fallbackConfigSchema = z.strictObject({
+  enabled: z.boolean().default(FLEET_DEFAULTS.fallbackConfig.enabled),
+  version: version.optional(),
+  exportDelaySeconds: wholeNumber(1, 86_400).default(FLEET_DEFAULTS.fallbackConfig.exportDelaySeconds),
+  noncurrentVersionDays: wholeNumber(1, 3650).default(FLEET_DEFAULTS.fallbackConfig.noncurrentVersionDays),
+});
+
 const fleetFileSchema = z.strictObject({
   name: fleetName,
   kong: z.strictObject({ version, licenseSecret: secretName.optional() }),
@@ -388,6 +404,7 @@ const fleetFileSchema = z.strictObject({
   certificates: certificatesSchema.prefault({}),
   dataPlanes: z.array(dataPlaneSchema).default([]),
   sharedServices: sharedServicesSchema.prefault({}),
+  fallbackConfig: fallbackConfigSchema.optional(),
 });
 
 type ParsedFleetFile = z.output<typeof fleetFileSchema>;
@@ -418,6 +435,20 @@ function toFleetModel(file: ParsedFleetFile): FleetModel {
     certificates: defined(file.certificates),
     dataPlanes: file.dataPlanes.map((dp) => toDataPlaneModel(dp, file.kong.version)),
     sharedServices: toSharedServicesModel(file.sharedServices, file.dataPlanes),
+    ...(file.fallbackConfig?.enabled
+      ? { fallbackConfig: toFallbackConfigModel(file.fallbackConfig, file.kong.version) }
+      : {}),
+  };
+}
+
+function toFallbackConfigModel(
+  fallback: NonNullable<ParsedFleetFile['fallbackConfig']>,
+  kongVersion: string,
+): FallbackConfigModel {
+  return {
+    version: fallback.version ?? kongVersion,
+    exportDelaySeconds: fallback.exportDelaySeconds,
+    noncurrentVersionDays: fallback.noncurrentVersionDays,
   };
 }
 

@@ -12,6 +12,7 @@ export * from './data-plane';
 export * from './kubernetes-data-plane';
 export * from './ec2-user-data';
 export * from './vault';
+export * from './fallback-config';
 export * from './plugins';
 export * from './log-shipping';
 export * from './metrics-collection';
