@@ -89,7 +89,7 @@ describe('references to secrets are not leaks', () => {
     ['a Kong vault reference', 'password: "{vault://aws/kong-fleet%2Fx%2Fredis-auth}"'],
     [
       'an ECS container secret',
-      JSON.stringify({ Secrets: [{ Name: 'KONG_PG_PASSWORD', ValueFrom: 'arn:aws:secretsmanager:x' }] }),
+      JSON.stringify({ Secrets: [{ Name: 'KONG_PG_PASSWORD', ValueFrom: 'arn:<partition>:secretsmanager:x' }] }),
     ],
     ['a shell variable', 'KONG_PG_PASSWORD="$(jq -r .password /run/secret.json)"'],
     ['PEM-writing code', 'const header = "-----BEGIN PRIVATE KEY-----";'],
