@@ -201,6 +201,7 @@ export class FleetApp extends App {
       databaseInstanceType: new ec2.InstanceType(database.instanceType),
       databaseMultiAz: database.multiAz,
       databaseDeletionProtection: database.deletionProtection,
+      databaseIamAuthentication: database.iamAuthentication,
     };
     if (cp.runtime === 'eks') {
       return new KongControlPlaneEks(stack, 'ControlPlane', { ...common, replicas: cp.replicas });

@@ -74,6 +74,8 @@ export interface ControlPlaneModel {
     readonly instanceType: string;
     readonly multiAz: boolean;
     readonly deletionProtection: boolean;
+    /** Kong signs in with RDS IAM authentication (`pg_iam_auth`): no database password anywhere. */
+    readonly iamAuthentication: boolean;
   };
   /** Control-plane replicas (eks) or instances (ec2). */
   readonly replicas: number;

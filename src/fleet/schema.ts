@@ -30,7 +30,12 @@ import type {
 /** Every default the schema fills in (see also {@link defaultMaxReplicas}). */
 export const FLEET_DEFAULTS = Object.freeze({
   endpointsInternetFacing: true,
-  database: Object.freeze({ instanceType: 't4g.medium', multiAz: true, deletionProtection: true }),
+  database: Object.freeze({
+    instanceType: 't4g.medium',
+    multiAz: true,
+    deletionProtection: true,
+    iamAuthentication: false,
+  }),
   controlPlaneReplicas: 2,
   certificatesMode: 'shared' as const,
   dataPlaneReplicas: Object.freeze({ min: 2, max: 10 }),
@@ -313,6 +318,7 @@ const databaseSchema = z.strictObject({
   instanceType: instanceType.default(FLEET_DEFAULTS.database.instanceType),
   multiAz: z.boolean().default(FLEET_DEFAULTS.database.multiAz),
   deletionProtection: z.boolean().default(FLEET_DEFAULTS.database.deletionProtection),
+  iamAuthentication: z.boolean().default(FLEET_DEFAULTS.database.iamAuthentication),
 });
 
 const konnectSchema = z.strictObject({

@@ -33,7 +33,7 @@ export function fleet(dataPlanes: DataPlaneModel[], extra: Partial<FleetModel> =
         telemetry: 'telemetry.kong.example.com',
         internetFacing: true,
       },
-      database: { instanceType: 't4g.medium', multiAz: true, deletionProtection: true },
+      database: { instanceType: 't4g.medium', multiAz: true, deletionProtection: true, iamAuthentication: false },
       replicas: 2,
     },
     certificates: { mode: 'pki' },

@@ -49,7 +49,7 @@ function fleet(dataPlanes: DataPlaneModel[], overrides: Partial<FleetModel> = {}
         telemetry: 'telemetry.kong.example.com',
         internetFacing: true,
       },
-      database: { instanceType: 'db.t4g.medium', multiAz: true, deletionProtection: true },
+      database: { instanceType: 'db.t4g.medium', multiAz: true, deletionProtection: true, iamAuthentication: false },
       replicas: 2,
     },
     certificates: { mode: 'pki' },

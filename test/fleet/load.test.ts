@@ -105,7 +105,7 @@ describe('parseFleet: the reference file', () => {
           telemetry: 'telemetry.kong.example.com',
           internetFacing: true,
         },
-        database: { instanceType: 't4g.medium', multiAz: true, deletionProtection: true },
+        database: { instanceType: 't4g.medium', multiAz: true, deletionProtection: true, iamAuthentication: false },
         replicas: 2,
       },
       certificates: { mode: 'pki' },
@@ -161,6 +161,7 @@ controlPlane:
       instanceType: 't4g.medium',
       multiAz: true,
       deletionProtection: true,
+      iamAuthentication: false,
     });
     expect(model.controlPlane.replicas).toBe(2);
     expect(model.certificates).toEqual({ mode: 'shared' });
@@ -960,4 +961,12 @@ describe('parseFleet: shared services', () => {
     const issue = onlyIssue(edit(REFERENCE, '  redis: true\n', '  redis: { grafana: true }\n'));
     expect(issue.path).toBe('sharedServices.redis.grafana');
   });
+});
+
+test('GIVEN database.iamAuthentication WHEN parsed THEN the model carries it; anything but a boolean is refused', () => {
+  const model = validModel(edit(REFERENCE, '    multiAz: true\n', '    multiAz: true\n    iamAuthentication: true\n'));
+  expect(model.controlPlane.database).toMatchObject({ iamAuthentication: true });
+  expect(
+    onlyIssue(edit(REFERENCE, '    multiAz: true\n', '    multiAz: true\n    iamAuthentication: yes\n')).path,
+  ).toBe('controlPlane.database.iamAuthentication');
 });

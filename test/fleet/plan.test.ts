@@ -33,7 +33,7 @@ const BASE: FleetModel = {
       telemetry: 'telemetry.kong.example.com',
       internetFacing: true,
     },
-    database: { instanceType: 'db.t4g.medium', multiAz: true, deletionProtection: true },
+    database: { instanceType: 'db.t4g.medium', multiAz: true, deletionProtection: true, iamAuthentication: false },
     replicas: 2,
   },
   certificates: { mode: 'shared' },
