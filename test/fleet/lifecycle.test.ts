@@ -274,3 +274,39 @@ describe('with shared services on: data planes still come and go without touchin
     expect(lost[0]).toMatch(/^life-svc-(eu-west-1|us-east-1): .*, with the stored logs$/);
   });
 });
+
+describe('tear-down (docs/operations.md): data planes and services first, the control plane last', () => {
+  const full = () =>
+    edit((d) => {
+      d.sharedServices = { redis: true, opensearch: true };
+    });
+
+  test('step 1: removing every data plane removes their stacks and the services, never the control plane', () => {
+    const { result, oldStacks, newStacks } = plan(
+      full(),
+      edit((d) => {
+        d.sharedServices = { redis: true, opensearch: true };
+        d.dataPlanes = [];
+      }),
+    );
+    expect(result.verdict.safe).toBe(true);
+    const gone = touched(oldStacks, newStacks);
+    expect(gone).not.toContain('life-cp');
+    expect(gone.filter((s) => !/^life-(dp|svc|eks|net)-/.test(s))).toEqual([]);
+    expect(result.stacks.filter((s) => s.kind === 'services').map((s) => s.status)).toEqual(['removed', 'removed']);
+    // Redis ends in a snapshot and OpenSearch is retained: the plan says what stays behind.
+    expect(result.verdict.warnings.join('\n')).toMatch(
+      /OpenSearchService::Domain\) would be removed from the stack \(retained/,
+    );
+  });
+
+  test('the control-plane stack is never removed as a side effect: a fleet without it is refused', () => {
+    const { result } = plan(
+      full(),
+      edit((d) => {
+        d.name = 'other';
+      }),
+    );
+    expect(result.verdict.safe).toBe(false);
+  });
+});
