@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { controlPlaneConfig, Endpoint, PostgresSettings, secretRef } from '../kong/config';
+import { controlPlaneConfig, Endpoint, secretRef } from '../kong/config';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS } from '../kong/ports';
 import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
@@ -126,23 +126,13 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
     const credentials = props.trust.controlPlaneCredentials(this, {
       serverNames: [props.clusterHostname, props.telemetryHostname],
     });
-    const postgres: PostgresSettings = iamAuthentication
-      ? {
-          ...this.database.endpoint,
-          database: this.database.databaseName,
-          user: this.database.iamUser!,
-          ssl: true,
-          iamAuth: true,
-          trustedCa: { path: KONG_EC2_PATHS.postgresCaBundle, url: this.database.caBundleUrl },
-        }
-      : {
-          host: this.database.instance.dbInstanceEndpointAddress,
-          port: this.database.port,
-          database: this.database.databaseName,
-          user: secretRef(KONG_EC2_SECRETS.database, 'username'),
-          password: secretRef(KONG_EC2_SECRETS.database, 'password'),
-          ssl: true,
-        };
+    const postgres = this.database.kongPostgresSettings({
+      caBundlePath: KONG_EC2_PATHS.postgresCaBundle,
+      masterCredentials: {
+        user: secretRef(KONG_EC2_SECRETS.database, 'username'),
+        password: secretRef(KONG_EC2_SECRETS.database, 'password'),
+      },
+    });
     const config = controlPlaneConfig(
       {
         version: this.kongVersion,

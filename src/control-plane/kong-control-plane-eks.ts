@@ -4,7 +4,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
 import { chartServiceName } from '../kong/chart';
-import { controlPlaneConfig, Endpoint, PostgresSettings } from '../kong/config';
+import { controlPlaneConfig, Endpoint } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS } from '../kong/ports';
@@ -129,23 +129,13 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
       serverNames: [props.clusterHostname, props.telemetryHostname],
     });
     const certSecret = KUBERNETES_SECRET_NAMES.clusterCertificate;
-    const postgres: PostgresSettings = iamAuthentication
-      ? {
-          ...this.database.endpoint,
-          database: this.database.databaseName,
-          user: this.database.iamUser!,
-          ssl: true,
-          iamAuth: true,
-          trustedCa: { path: KUBERNETES_POSTGRES_CA_PATH, url: this.database.caBundleUrl },
-        }
-      : {
-          host: this.database.instance.dbInstanceEndpointAddress,
-          port: this.database.port,
-          database: this.database.databaseName,
-          user: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'username' },
-          password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
-          ssl: true,
-        };
+    const postgres = this.database.kongPostgresSettings({
+      caBundlePath: KUBERNETES_POSTGRES_CA_PATH,
+      masterCredentials: {
+        user: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'username' },
+        password: { secretName: KUBERNETES_SECRET_NAMES.postgres, key: 'password' },
+      },
+    });
     const config = controlPlaneConfig(
       {
         version: this.kongVersion,

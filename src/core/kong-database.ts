@@ -6,7 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASE_IAM_USER_PROPERTY as P, DEFAULT_DATABASE_IAM_USER } from '../handlers/database-iam-user/contract';
-import { Endpoint, rdsCaBundleUrl } from '../kong/config';
+import { Endpoint, KongValue, PostgresSettings, rdsCaBundleUrl } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { acknowledgeNag } from './acknowledge';
 import { DatabaseIamUserHandler } from './database-iam-user-handler';
@@ -189,6 +189,26 @@ export class KongDatabase extends Construct {
   /** Lets `peer` (the control plane's nodes, tasks or instances) connect to PostgreSQL. */
   public allowFrom(peer: ec2.IPeer, description: string): void {
     this.securityGroup.addIngressRule(peer, ec2.Port.tcp(this.port), description);
+  }
+
+  /**
+   * Kong's Postgres settings for this database, always over TLS: with IAM authentication, the IAM
+   * user and the region's RDS CA bundle at `caBundlePath` (verified); otherwise the master
+   * credentials as the runtime hands them to Kong (`masterCredentials`: secret references).
+   */
+  public kongPostgresSettings(options: {
+    readonly caBundlePath: string;
+    readonly masterCredentials: { readonly user: KongValue; readonly password: KongValue };
+  }): PostgresSettings {
+    const common = { ...this.endpoint, database: this.databaseName, ssl: true };
+    return this.iamAuthentication
+      ? {
+          ...common,
+          user: this.requireIamUser('kongPostgresSettings'),
+          iamAuth: true,
+          trustedCa: { path: options.caBundlePath, url: this.caBundleUrl },
+        }
+      : { ...common, ...options.masterCredentials };
   }
 
   /** The instance endpoint: `pg_host` and `pg_port` (with IAM authentication Kong signs for its region). */

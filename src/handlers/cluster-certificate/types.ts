@@ -1,27 +1,14 @@
 import type { ClusterSecretValue } from '../../kong/certificate-profile';
 import type { StoredCredentials } from './secret-store';
+import type { ProviderEvent, ProviderResponse } from '../provider-event';
 
-/**
- * The request the AWS CDK custom-resource Provider framework passes to an `onEvent` handler
- * (a CloudFormation custom-resource event without the response URL), or the scheduled check's
- * `Rotate` request. Only the fields this handler reads are typed; CloudFormation passes every
- * property value as a string.
- */
-export interface OnEventRequest {
-  readonly RequestType: 'Create' | 'Update' | 'Delete' | 'Rotate';
-  readonly ResourceProperties: RawProperties;
-  readonly OldResourceProperties?: RawProperties;
-  readonly PhysicalResourceId?: string;
-  readonly [other: string]: unknown;
-}
+/** The Provider framework's request, or the scheduled check's `Rotate` request. */
+export type OnEventRequest = ProviderEvent<'Create' | 'Update' | 'Delete' | 'Rotate'>;
 
 export type RawProperties = Readonly<Record<string, unknown>>;
 
 /** What the handler returns to the Provider framework; `Data` becomes `Fn::GetAtt` attributes. */
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: CertificateData;
-}
+export type OnEventResponse = ProviderResponse<CertificateData>;
 
 /** Public facts about the certificate in the secret. Never contains key material. */
 export interface CertificateData {

@@ -14,6 +14,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { isIP } from 'node:net';
 import { Client } from 'pg';
 import { KongFleetError } from '../../kong/errors';
+import type { ProviderEvent, ProviderResponse } from '../provider-event';
 import {
   DATABASE_IAM_USER_PROPERTY as P,
   DATABASE_IAM_USER_RESOURCE_TYPE,
@@ -23,18 +24,8 @@ import {
 
 const WHERE = DATABASE_IAM_USER_RESOURCE_TYPE;
 
-/** The Provider framework's request (CloudFormation event without the response URL). */
-export interface OnEventRequest {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResourceProperties: Readonly<Record<string, unknown>>;
-  readonly PhysicalResourceId?: string;
-  readonly [other: string]: unknown;
-}
-
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: { IamUser: string };
-}
+export type OnEventRequest = ProviderEvent;
+export type OnEventResponse = ProviderResponse<{ IamUser: string }>;
 
 export interface DatabaseIamUserProperties {
   readonly masterSecretArn: string;

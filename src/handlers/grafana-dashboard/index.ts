@@ -9,6 +9,7 @@
  */
 import { GrafanaClient } from '@aws-sdk/client-grafana';
 import { KongFleetError } from '../../kong/errors';
+import type { ProviderEvent, ProviderResponse } from '../provider-event';
 import {
   GRAFANA_DASHBOARD_PROPERTY as P,
   GRAFANA_DASHBOARD_RESOURCE_TYPE,
@@ -18,18 +19,8 @@ import { type GrafanaTarget, installKongDashboard, type PrometheusDatasource, re
 
 const WHERE = GRAFANA_DASHBOARD_RESOURCE_TYPE;
 
-/** The Provider framework's request (CloudFormation event without the response URL). */
-export interface OnEventRequest {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResourceProperties: Readonly<Record<string, unknown>>;
-  readonly PhysicalResourceId?: string;
-  readonly [other: string]: unknown;
-}
-
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: { DashboardUid: string; DatasourceUid: string; DashboardUrl?: string };
-}
+export type OnEventRequest = ProviderEvent;
+export type OnEventResponse = ProviderResponse<{ DashboardUid: string; DatasourceUid: string; DashboardUrl?: string }>;
 
 export interface GrafanaDashboardProperties {
   readonly workspaceId: string;

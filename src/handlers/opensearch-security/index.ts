@@ -17,23 +17,13 @@ import { KongFleetError } from '../../kong/errors';
 import { ACCESS_LOG_TEMPLATE, KONG_LOGS_WRITER_ROLE, SECURITY_PROPERTY } from './contract';
 import { applySecuritySettings, removeWriterMapping, type SecuritySettings } from './security';
 import { SignedOpenSearchClient, type SignedClientOptions } from './signed-client';
+import type { ProviderEvent, ProviderResponse } from '../provider-event';
 
 export { OPENSEARCH_SECURITY_RESOURCE_TYPE, SECURITY_PROPERTY } from './contract';
 export { SECURITY_PATHS, type SecuritySettings } from './security';
 
-/** The Provider framework's request (a CloudFormation event without the response URL). */
-export interface OnEventRequest {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResourceProperties: Readonly<Record<string, unknown>>;
-  readonly OldResourceProperties?: Readonly<Record<string, unknown>>;
-  readonly PhysicalResourceId?: string;
-  readonly [other: string]: unknown;
-}
-
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: Readonly<Record<string, string>>;
-}
+export type OnEventRequest = ProviderEvent;
+export type OnEventResponse = ProviderResponse<Readonly<Record<string, string>>>;
 
 /** How to reach the domain: `baseUrl` defaults to `https://<DomainEndpoint>`. */
 export type ConnectionOptions = Omit<SignedClientOptions, 'baseUrl'> & { readonly baseUrl?: string };
