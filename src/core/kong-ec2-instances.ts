@@ -133,6 +133,11 @@ export interface KongEc2InstancesProps {
    * @default - none
    */
   readonly extraBootSteps?: readonly string[];
+  /**
+   * Plain environment variables of Kong's process (see renderKongUserData's `processEnvironment`).
+   * @default - none
+   */
+  readonly processEnvironment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -233,6 +238,7 @@ export class KongEc2Instances extends Construct {
         region: Aws.REGION,
       },
       extraSteps: props.extraBootSteps,
+      processEnvironment: props.processEnvironment,
     });
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {

@@ -7,11 +7,11 @@ import { KongHybridConfig } from '../kong/config';
 import { secretRef } from '../kong/config';
 import { PlaneSecretBindings } from '../kong/data-plane';
 import { formatHostPort } from '../kong/net';
-import { KongFleetError } from '../kong/errors';
 import { KONG_PORTS, STATUS_READY_PATH } from '../kong/ports';
 import {
   connectSharedServices,
   dataPlaneKongConfig,
+  dataPlaneUsesClusterCa,
   KongDataPlaneBaseProps,
   resolveDataPlane,
 } from '../core/data-plane-settings';
@@ -19,7 +19,7 @@ import { grantLogWrite, grantMetricsWrite } from '../core/shared-services';
 import { EC2_ACCESS_LOG_TARGET, ec2LogShippingScript } from '../kong/log-shipping';
 import { ec2MetricsCollectorScript } from '../kong/metrics-collection';
 import { KongEc2InstanceProps, KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
-import { clusterCredentialRef, KONG_EC2_SECRETS, KONG_SERVICE, WHOLE_SECRET } from '../kong/ec2-user-data';
+import { clusterCredentialRef, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
 
@@ -108,7 +108,7 @@ export class KongDataPlaneEc2 extends Construct {
     const bindings: PlaneSecretBindings = {
       clusterCert: clusterCredentialRef('cert'),
       clusterCertKey: clusterCredentialRef('key'),
-      clusterCaCert: credentials.mode === 'pki' ? clusterCredentialRef('ca') : undefined,
+      clusterCaCert: dataPlaneUsesClusterCa(cp, credentials) ? clusterCredentialRef('ca') : undefined,
       license: licenseSecret ? secretRef(KONG_EC2_SECRETS.license, WHOLE_SECRET) : undefined,
     };
     const config = (this.kongConfig = dataPlaneKongConfig(definition, credentials, bindings, where));
@@ -124,7 +124,6 @@ export class KongDataPlaneEc2 extends Construct {
     const logs = props.accessLogDestination;
     const metrics = props.metricsDestination;
     const extraBootSteps = [
-      ...(Object.keys(resolved.environment).length > 0 ? [kongProcessEnvironmentStep(resolved.environment)] : []),
       ...(logs
         ? [
             ec2LogShippingScript({
@@ -159,6 +158,8 @@ export class KongDataPlaneEc2 extends Construct {
       description: `Kong data plane ${this.dataPlaneName}`,
       readyTimeout: READY_TIMEOUT,
       extraBootSteps,
+      // AWS_REGION of a fallback bucket in another region, for Kong's S3 client from its first start.
+      processEnvironment: resolved.environment,
     });
     this.autoScalingGroup = this.instances.autoScalingGroup;
     this.securityGroup = this.instances.securityGroup;
@@ -188,34 +189,4 @@ export class KongDataPlaneEc2 extends Construct {
       description: `Kong proxy of data plane ${this.dataPlaneName}`,
     });
   }
-}
-
-/**
- * A boot step that gives Kong's process plain environment variables (AWS_REGION of a fallback
- * configuration bucket in another region) through a systemd drop-in, then restarts Kong so that
- * its S3 client, which reads them once at start, uses them. Boot steps run after Kong's first start
- * (KongEc2Instances has no earlier hook); the restart comes before readiness is awaited, and Kong
- * imports a fallback configuration only when its first connection to the control plane fails.
- */
-function kongProcessEnvironmentStep(environment: Readonly<Record<string, string>>): string {
-  const dropIn = `/etc/systemd/system/${KONG_SERVICE}.d/kong-fleet-environment.conf`;
-  const lines = Object.entries(environment).map(([name, value]) => {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !/^[A-Za-z0-9._/-]+$/.test(value)) {
-      throw new KongFleetError(`kongProcessEnvironment.${name}`, 'not a plain environment variable for systemd', {
-        got: value,
-        expected: 'an upper-case name and a value of letters, digits and . _ / -',
-      });
-    }
-    return `Environment=${name}=${value}`;
-  });
-  return [
-    '# Process environment of Kong (AWS_REGION of the fallback configuration bucket).',
-    `install -d -m 0755 ${dropIn.slice(0, dropIn.lastIndexOf('/'))}`,
-    `cat > ${dropIn} <<'EOF_ENV'`,
-    '[Service]',
-    ...lines,
-    'EOF_ENV',
-    'systemctl daemon-reload',
-    `systemctl restart ${KONG_SERVICE}`,
-  ].join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import { KongHybridConfig, SecretRef } from './config';
 import { KongFleetError } from './errors';
+import { isUnresolvedToken } from './net';
 import { KONG_PORTS, STATUS_READY_PATH } from './ports';
 import { kongEnvName, renderKongConf } from './render';
 import { parseKongVersion } from './version';
@@ -130,6 +131,12 @@ export interface KongUserDataOptions {
    * @default - none
    */
   readonly extraSteps?: readonly string[];
+  /**
+   * Plain (non-secret) environment variables of Kong's process, e.g. `AWS_REGION` for its S3
+   * client; written into the systemd unit, so they are there from Kong's first start.
+   * @default - none
+   */
+  readonly processEnvironment?: Readonly<Record<string, string>>;
 }
 
 export interface KongUserData {
@@ -303,7 +310,7 @@ export function renderKongUserData(options: KongUserDataOptions): KongUserData {
     '',
     ...(isCp ? controlPlaneMigrationFiles(version, options.migrationsTimeoutSeconds ?? 1500) : []),
     `cat > /etc/systemd/system/${KONG_SERVICE} <<'EOF_UNIT'`,
-    kongServiceUnit(version, isCp),
+    kongServiceUnit(version, isCp, options.processEnvironment ?? {}),
     'EOF_UNIT',
     'systemctl daemon-reload',
     ...(isCp ? ['systemctl enable kong-migrations-finish.timer'] : []),
@@ -376,7 +383,24 @@ const IMDS_FUNCTION = [
  * not root, and reads the secret variables from the root-only EnvironmentFile (systemd reads it
  * before dropping privileges).
  */
-function kongServiceUnit(version: string, isCp: boolean): string {
+/** `Environment=NAME=value` lines; refuses what systemd would read differently (quotes, spaces, `$`, `%`). */
+function processEnvironmentLines(environment: Readonly<Record<string, string>>): string[] {
+  return Object.entries(environment).map(([name, value]) => {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || (!isUnresolvedToken(value) && !/^[A-Za-z0-9._/:-]+$/.test(value))) {
+      throw new KongFleetError(
+        `kong.userData.processEnvironment.${name}`,
+        'not a plain environment variable for systemd',
+        {
+          got: value,
+          expected: 'an upper-case name and a value of letters, digits and . _ / : -',
+        },
+      );
+    }
+    return `Environment=${name}=${value}`;
+  });
+}
+
+function kongServiceUnit(version: string, isCp: boolean, environment: Readonly<Record<string, string>>): string {
   const conf = KONG_EC2_PATHS.conf;
   const prefix = KONG_EC2_PATHS.prefix;
   return [
@@ -394,6 +418,7 @@ function kongServiceUnit(version: string, isCp: boolean): string {
     'Group=kong',
     `EnvironmentFile=${KONG_EC2_PATHS.environmentFile}`,
     `Environment=${kongEnvName('nginx_daemon')}=off`,
+    ...processEnvironmentLines(environment),
     `ExecStartPre=/usr/local/bin/kong prepare -p ${prefix} -c ${conf}`,
     `ExecStart=/usr/local/openresty/nginx/sbin/nginx -p ${prefix} -c nginx.conf`,
     `ExecReload=/usr/local/bin/kong prepare -p ${prefix} -c ${conf}`,

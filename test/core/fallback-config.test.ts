@@ -310,12 +310,13 @@ describe('importing data planes (another region)', () => {
     expect(policies.map((p) => p.Properties.PolicyDocument.Statement)).toEqual([importStatements()]);
   });
 
-  test('EC2: import settings in kong.conf, AWS_REGION through a systemd drop-in, the read grant on the instance role', () => {
+  test('EC2: import settings in kong.conf, AWS_REGION in the Kong systemd unit from its first start, the read grant on the instance role', () => {
     const { templates, ec2 } = build();
     expect(ec2.kongConf).toContain(`cluster_fallback_config_storage = ${storageUri()}\n`);
     expect(ec2.kongConf).toContain('cluster_fallback_config_import = on\n');
-    expect(ec2.userData).toContain('Environment=AWS_REGION=us-east-1');
-    expect(ec2.userData).toContain('systemctl restart kong.service');
+    const unit = ec2.userData.slice(ec2.userData.indexOf('/etc/systemd/system/kong.service'));
+    expect(unit.slice(0, unit.indexOf('\nEOF_UNIT'))).toContain('\nEnvironment=AWS_REGION=us-east-1\n');
+    expect(ec2.userData).not.toContain('systemctl restart kong.service');
     const policies = policiesOf(templates.DpEc2, logicalId(ec2.instances.role as iam.Role));
     expect(policies.map((p) => p.Properties.PolicyDocument.Statement)).toContainEqual(importStatements());
   });
