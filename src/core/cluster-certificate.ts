@@ -11,6 +11,9 @@ import { Construct, IDependable } from 'constructs';
 import {
   CERTIFICATE_CHECK_INTERVAL_MINUTES,
   ClusterCertificateRole,
+  isKonnectApiBaseUrl,
+  isKonnectControlPlaneId,
+  KONNECT_API_BASE_URL_RULE,
   validateRotateBeforeDays,
   validateValidityDays,
 } from '../kong/certificate-profile';
@@ -28,9 +31,26 @@ import { ClusterCertificateHandler } from './cluster-certificate-handler';
 import { ClusterCredentials } from './cluster-credentials';
 import { createEncryptionKey } from './encryption';
 
+/** Where a konnect-mode data plane's certificate is pinned, and the token that may pin it. */
+export interface KonnectCertificatePinning {
+  /** The Konnect control plane's id (a UUID). */
+  readonly controlPlaneId: string;
+  /** The control plane's regional Konnect API, `https://<region>.api.konghq.com`. */
+  readonly apiBaseUrl: string;
+  /**
+   * Secret (in this stack's region) holding a Konnect personal or system-account access token,
+   * as plain text or JSON `{"token": "…"}`. The handler reads it at run time; its value never
+   * enters a template.
+   */
+  readonly tokenSecret: secretsmanager.ISecret;
+}
+
 /** Properties of {@link ClusterCertificate}. */
 export interface ClusterCertificateProps {
-  /** How the certificate is obtained: the shared pair, a plane's copy of it, or issued by a CA. */
+  /**
+   * How the certificate is obtained: the shared pair, a plane's copy of it, issued by a CA, or a
+   * data plane's own certificate pinned to a Kong Konnect control plane.
+   */
   readonly mode: CertificateModeName;
   /** Names the certificate in the expiry metric and logs (e.g. `<trust>/dp-eks-use1`). */
   readonly label: string;
@@ -110,6 +130,11 @@ export interface ClusterCertificateProps {
    * @default - none
    */
   readonly dependsOn?: IDependable[];
+  /**
+   * konnect: the control plane the certificate is pinned to and the access token that pins it.
+   * @default - required in konnect mode, refused in the others
+   */
+  readonly konnect?: KonnectCertificatePinning;
 }
 
 /**
@@ -145,6 +170,13 @@ export class ClusterCertificate extends Construct {
         got: props.expiryAlarmDays,
       });
     }
+    if (props.konnect !== undefined && props.mode !== 'konnect') {
+      throw new KongFleetError(`${where}.konnect`, 'is only for konnect mode', {
+        got: props.mode,
+        expected: "mode 'konnect', or no konnect prop",
+      });
+    }
+    if (props.mode === 'konnect') validateKonnect(props.konnect, `${where}.konnect`);
     this.mode = props.mode;
     this.handler = ClusterCertificateHandler.of(this);
     const fn = this.handler.function;
@@ -153,7 +185,7 @@ export class ClusterCertificate extends Construct {
       props.encryptionKey ?? createEncryptionKey(this, 'Key', 'Encrypts a Kong cluster mTLS certificate and key');
     this.secret = new secretsmanager.Secret(this, 'Resource', {
       secretName: props.secretName,
-      description: `Kong cluster mTLS credentials (JSON: cert, key${props.mode === 'pki' ? ', ca' : ''}) for ${props.label}, written by kong-fleet`,
+      description: `Kong cluster mTLS credentials (JSON: cert, key${SECRET_EXTRA_KEYS[props.mode]}) for ${props.label}, written by kong-fleet`,
       encryptionKey: this.encryptionKey,
       removalPolicy:
         props.removalPolicy ??
@@ -178,9 +210,12 @@ export class ClusterCertificate extends Construct {
     if (props.commonName !== undefined) properties[CERTIFICATE_PROPERTY.commonName] = props.commonName;
     if (props.mode === 'shared-copy') this.configureCopy(props, properties);
     if (props.mode === 'pki') this.configurePki(props, properties);
+    const konnectPolicy = props.konnect ? this.configureKonnect(props.konnect, properties) : undefined;
 
     this.resource = this.handler.customResource(this, 'Certificate', properties);
     for (const dependency of props.dependsOn ?? []) this.resource.node.addDependency(dependency);
+    // The handler reads the token when it creates the certificate: the grant must exist first.
+    if (konnectPolicy) this.resource.node.addDependency(konnectPolicy);
     this.fingerprint = this.resource.getAttString('Fingerprint');
     this.notAfter = this.resource.getAttString('NotAfter');
 
@@ -239,7 +274,8 @@ export class ClusterCertificate extends Construct {
   /** The credentials planes consume. */
   public credentials(): ClusterCredentials {
     return {
-      mode: this.mode === 'pki' ? 'pki' : 'shared',
+      // Konnect data planes run cluster_mtls = pki with their pinned certificate.
+      mode: this.mode === 'pki' || this.mode === 'konnect' ? 'pki' : 'shared',
       secret: this.secret,
       encryptionKey: this.encryptionKey,
       ready: this.resource,
@@ -407,5 +443,60 @@ export class ClusterCertificate extends Construct {
         [resourceFinding(this, caResource)],
       );
     }
+  }
+
+  /**
+   * The Konnect properties, and the handler's read of exactly the token secret, in a policy of
+   * this certificate's own (another plane's certificate in the same stack may use another token).
+   */
+  private configureKonnect(konnect: KonnectCertificatePinning, properties: Record<string, string>): iam.Policy {
+    properties[CERTIFICATE_PROPERTY.konnectControlPlaneId] = konnect.controlPlaneId;
+    properties[CERTIFICATE_PROPERTY.konnectApiUrl] = konnect.apiBaseUrl.replace(/\/+$/, '');
+    properties[CERTIFICATE_PROPERTY.konnectTokenSecret] = konnect.tokenSecret.secretName;
+    // Imported by name: Secrets Manager appends six random characters to the name in the ARN.
+    const tokenArn = konnect.tokenSecret.secretFullArn ?? `${konnect.tokenSecret.secretArn}-??????`;
+    const statements = [new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [tokenArn] })];
+    const key = konnect.tokenSecret.encryptionKey;
+    if (key) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    // `-??????` is not a wildcard cdk-nag's IAM5 reports (it looks for `*`): nothing to acknowledge.
+    return new iam.Policy(this, 'KonnectTokenPolicy', { roles: [this.handler.function.role!], statements });
+  }
+}
+
+/** Keys of the secret besides cert and key, per mode (for the secret's description). */
+const SECRET_EXTRA_KEYS: Readonly<Record<CertificateModeName, string>> = {
+  shared: '',
+  'shared-copy': '',
+  pki: ', ca',
+  konnect: ' and the Konnect pin',
+};
+
+function validateKonnect(konnect: KonnectCertificatePinning | undefined, where: string): void {
+  if (!konnect) {
+    throw new KongFleetError(where, 'is required in konnect mode', {
+      got: undefined,
+      expected: '{ controlPlaneId, apiBaseUrl, tokenSecret }',
+    });
+  }
+  const { controlPlaneId, apiBaseUrl } = konnect;
+  if (!Token.isUnresolved(controlPlaneId) && !isKonnectControlPlaneId(controlPlaneId)) {
+    throw new KongFleetError(`${where}.controlPlaneId`, 'is not a Konnect control plane id', {
+      got: controlPlaneId,
+      expected: 'a UUID, e.g. 9524ec7d-36d9-465d-a8c5-83a3c9390458',
+    });
+  }
+  if (!Token.isUnresolved(apiBaseUrl) && !isKonnectApiBaseUrl(apiBaseUrl.replace(/\/+$/, ''))) {
+    throw new KongFleetError(`${where}.apiBaseUrl`, 'is not a Konnect regional API URL', {
+      got: apiBaseUrl,
+      expected: KONNECT_API_BASE_URL_RULE,
+    });
   }
 }

@@ -150,3 +150,45 @@ export function sharedSwitchTime(now: Date): Date {
   const earliest = now.getTime() + SHARED_SWITCH_DELAY_MINUTES * 60 * 1000;
   return new Date(Math.ceil(earliest / step) * step);
 }
+
+/**
+ * A data plane of a Kong Konnect control plane authenticates with a client certificate pinned to
+ * that control plane (control plane `auth_type: pinned_client_certs`). Konnect compares the presented certificate with
+ * the pinned ones, not with a CA, so kong-fleet makes a self-signed one per data plane: EC P-384
+ * like gen_cert, EKU clientAuth only (it never serves), one year, re-issued 30 days before expiry.
+ * Kong trusts Konnect's endpoints through the system store (`lua_ssl_trusted_certificate=system`),
+ * so the plane's secret has no `ca`.
+ * Source: Konnect Control Planes API v2, `/v2/control-planes/{controlPlaneId}/dp-client-certificates`
+ * (https://docs.konghq.com/konnect/api/control-planes/v2; Kong/sdk-konnect-go docs/sdks/dpcertificates).
+ */
+export const KONNECT_DP_CERT_PROFILE = Object.freeze({
+  curve: 'P-384' as ClusterKeyCurve,
+  extendedKeyUsage: 'clientAuth' as const,
+  validityDays: 365,
+  rotateBeforeDays: DEFAULT_ROTATE_BEFORE_DAYS,
+});
+
+/**
+ * Hours a replaced Konnect certificate stays pinned after its successor is registered: Konnect
+ * drops the connections of data planes whose certificate is unpinned, so the old one must outlive
+ * every runtime's rollout (ECS deployments, EC2 instance refreshes, EKS secret sync + restart).
+ * Keeping a still-valid certificate pinned a little longer costs nothing.
+ */
+export const KONNECT_UNPIN_AFTER_HOURS = 24;
+
+/** A Konnect control plane id: a UUID. */
+export function isKonnectControlPlaneId(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/**
+ * A Konnect regional API base URL, `https://<region>.api.konghq.com` (us, eu, au, me, in, sg, …),
+ * without a path. Control planes live in a region: `global.api.konghq.com` does not serve them.
+ */
+export function isKonnectApiBaseUrl(value: string): boolean {
+  const match = /^https:\/\/([a-z]{2,10})\.api\.konghq\.com$/.exec(value);
+  return match !== null && match[1] !== 'global';
+}
+
+/** Expectation text for {@link isKonnectApiBaseUrl} in error messages. */
+export const KONNECT_API_BASE_URL_RULE = 'https://<region>.api.konghq.com, e.g. https://eu.api.konghq.com';

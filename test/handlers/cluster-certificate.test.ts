@@ -457,8 +457,8 @@ describe('cluster-certificate handler, shared mode (moto Secrets Manager)', () =
     test.each([
       [
         'Mode',
-        { Mode: 'konnect' },
-        /ClusterCertificate\.Mode: unsupported cluster certificate mode \(got "konnect"; expected one of shared, shared-copy, pki\)/,
+        { Mode: 'acme' },
+        /ClusterCertificate\.Mode: unsupported cluster certificate mode \(got "acme"; expected one of shared, shared-copy, pki, konnect\)/,
       ],
       ['Mode', { Mode: 'constructor' }, /ClusterCertificate\.Mode: unsupported/],
       ['CommonName', { CommonName: 'x'.repeat(65) }, /ClusterCertificate\.CommonName/],

@@ -27,13 +27,23 @@ export const CERTIFICATE_PROPERTY = {
   /** pki: the SSM parameter (name or ARN) holding the issuing CA's ARN, and its region. */
   trustParameter: 'TrustParameter',
   trustRegion: 'TrustRegion',
+  /** konnect: the Konnect control plane's id (a UUID). */
+  konnectControlPlaneId: 'KonnectControlPlaneId',
+  /** konnect: the regional Konnect API, `https://<region>.api.konghq.com`. */
+  konnectApiUrl: 'KonnectApiUrl',
+  /**
+   * konnect: name or ARN of the Secrets Manager secret (in the handler's region) holding the
+   * Konnect access token; the handler reads it at run time and never returns or logs it.
+   */
+  konnectTokenSecret: 'KonnectTokenSecret',
 } as const;
 
 /**
  * Handler modes. `shared` makes the fleet's one pair; `shared-copy` keeps a plane's own secret
- * (its stack, region, KMS key) in step with it; `pki` has a CA issue this plane's certificate.
+ * (its stack, region, KMS key) in step with it; `pki` has a CA issue this plane's certificate;
+ * `konnect` makes a data plane's client certificate and pins it to a Kong Konnect control plane.
  */
-export type CertificateModeName = 'shared' | 'shared-copy' | 'pki';
+export type CertificateModeName = 'shared' | 'shared-copy' | 'pki' | 'konnect';
 
 /** `RequestType` of the scheduled check that rotates certificates and publishes their expiry. */
 export const ROTATE_REQUEST_TYPE = 'Rotate';

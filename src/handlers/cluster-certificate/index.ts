@@ -5,7 +5,8 @@
  * Fills the Secrets Manager secret `SecretArn` (created by CloudFormation) with the cluster
  * credentials JSON `{"cert", "key"[, "ca"]}` every Kong plane reads (DESIGN.md §4), obtained by
  * the `Mode` module: `shared` (the fleet's one gen_cert pair), `shared-copy` (a plane's copy of
- * it) or `pki` (issued by ACM Private CA). Returns public facts about the certificate as `Data`,
+ * it), `pki` (issued by ACM Private CA) or `konnect` (a data plane's own certificate, pinned to a
+ * Kong Konnect control plane). Returns public facts about the certificate as `Data`,
  * never key material, and logs only request types, ARNs, fingerprints and rollout targets.
  *
  * `RequestType: "Rotate"` (sent by an EventBridge schedule with the same properties) re-issues or

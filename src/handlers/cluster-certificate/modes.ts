@@ -1,5 +1,6 @@
 import { KongFleetError } from '../../kong/errors';
 import type { CertificateModeName } from './contract';
+import { konnectMode } from './konnect';
 import { pkiMode } from './pki';
 import { WHERE } from './properties';
 import { sharedMode } from './shared';
@@ -11,6 +12,7 @@ const MODES: Readonly<Record<CertificateModeName, CertificateMode>> = {
   shared: sharedMode,
   'shared-copy': sharedCopyMode,
   pki: pkiMode,
+  konnect: konnectMode,
 };
 
 export function modeFor(name: string): CertificateMode {

@@ -1,6 +1,9 @@
 import {
   DEFAULT_ROTATE_BEFORE_DAYS,
+  isKonnectApiBaseUrl,
+  isKonnectControlPlaneId,
   KONG_SHARED_CERT_PROFILE,
+  KONNECT_API_BASE_URL_RULE,
   validateRotateBeforeDays,
   validateValidityDays,
 } from '../../kong/certificate-profile';
@@ -113,4 +116,37 @@ function parseGeneration(value: unknown): string {
 /** A property value as a comparable string (CloudFormation may pass lists or maps to a mode). */
 export function comparable(value: unknown): string {
   return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Set to `1` by the handler tests only (never by the constructs) to let `KonnectApiUrl` name a
+ * local fake of the Konnect API, `http://127.0.0.1:<port>`. Without it only Konnect's regional
+ * https endpoints are accepted, so the access token can only ever be sent to Konnect.
+ */
+export const KONNECT_LOOPBACK_ENV = 'KONG_FLEET_TEST_KONNECT_LOOPBACK';
+
+/** konnect: the control plane id, a UUID (lowercased: Konnect's ids are lowercase). */
+export function parseKonnectControlPlaneId(raw: Readonly<Record<string, unknown>>, name: string): string {
+  const value = raw[name];
+  if (typeof value !== 'string' || !isKonnectControlPlaneId(value)) {
+    throw new KongFleetError(`${WHERE}.${name}`, 'is not a Konnect control plane id', {
+      got: value,
+      expected: 'a UUID, e.g. 9524ec7d-36d9-465d-a8c5-83a3c9390458',
+    });
+  }
+  return value.toLowerCase();
+}
+
+/** konnect: the regional API base URL, without a trailing slash. */
+export function parseKonnectApiUrl(raw: Readonly<Record<string, unknown>>, name: string): string {
+  const value = raw[name];
+  const url = typeof value === 'string' ? value.replace(/\/+$/, '') : value;
+  if (typeof url === 'string') {
+    if (isKonnectApiBaseUrl(url)) return url;
+    if (process.env[KONNECT_LOOPBACK_ENV] === '1' && /^http:\/\/127\.0\.0\.1:[0-9]{1,5}$/.test(url)) return url;
+  }
+  throw new KongFleetError(`${WHERE}.${name}`, 'is not a Konnect regional API URL', {
+    got: value,
+    expected: KONNECT_API_BASE_URL_RULE,
+  });
 }

@@ -7,11 +7,21 @@ import {
 import { CLUSTER_SECRET_KEYS } from '../../kong/certificate-profile';
 import { KongFleetError } from '../../kong/errors';
 import { WHERE } from './properties';
-import type { StoredValue } from './types';
+import type { KonnectPin, KonnectRegistration, StoredValue } from './types';
 
 /** Keys of the shared secret's staged rotation (read by shared-copy planes, ignored by Kong). */
 const NEXT_KEY = 'next';
 const SWITCH_AT_KEY = 'switchAt';
+
+/** Keys of konnect mode's registration state (ignored by Kong and by the runtimes). */
+const KONNECT_KEYS = {
+  certificateId: 'certificate_id',
+  controlPlaneId: 'control_plane_id',
+  apiUrl: 'api_url',
+  issuedFor: 'issued_for',
+  previous: 'previous_certificates',
+  unpinAfter: 'unpin_after',
+} as const;
 
 /**
  * A Secrets Manager client configured from the environment only: region from `AWS_REGION` (or
@@ -35,6 +45,7 @@ export async function putClusterCredentials(
   if (credentials.ca !== undefined) value[CLUSTER_SECRET_KEYS.ca] = credentials.ca;
   if (credentials.next !== undefined) value[NEXT_KEY] = { cert: credentials.next.cert, key: credentials.next.key };
   if (credentials.switchAt !== undefined) value[SWITCH_AT_KEY] = credentials.switchAt;
+  if (credentials.konnect !== undefined) Object.assign(value, konnectToJson(credentials.konnect));
   const out = await client.send(
     new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(value) }),
   );
@@ -103,8 +114,56 @@ export async function getClusterCredentials(
     !Number.isNaN(Date.parse(switchAt))
       ? { next: { cert: next.cert, key: next.key }, switchAt }
       : {};
+  const konnect = konnectFromJson(record);
   return {
-    credentials: { cert, key, ...(ca === undefined ? {} : { ca }), ...staged },
+    credentials: { cert, key, ...(ca === undefined ? {} : { ca }), ...staged, ...(konnect ? { konnect } : {}) },
     versionId: out.VersionId ?? '',
   };
+}
+
+function pinToJson(pin: KonnectPin): Record<string, string> {
+  return {
+    [KONNECT_KEYS.certificateId]: pin.certificateId,
+    [KONNECT_KEYS.controlPlaneId]: pin.controlPlaneId,
+    [KONNECT_KEYS.apiUrl]: pin.apiUrl,
+  };
+}
+
+function konnectToJson(registration: KonnectRegistration): Record<string, unknown> {
+  return {
+    ...pinToJson(registration),
+    [KONNECT_KEYS.issuedFor]: registration.issuedFor,
+    [KONNECT_KEYS.previous]: registration.previous.map((pin) => ({
+      ...pinToJson(pin),
+      [KONNECT_KEYS.unpinAfter]: pin.unpinAfter,
+    })),
+  };
+}
+
+function pinFromJson(record: Record<string, unknown>): KonnectPin | undefined {
+  const certificateId = record[KONNECT_KEYS.certificateId];
+  const controlPlaneId = record[KONNECT_KEYS.controlPlaneId];
+  const apiUrl = record[KONNECT_KEYS.apiUrl];
+  if (typeof certificateId !== 'string' || typeof controlPlaneId !== 'string' || typeof apiUrl !== 'string') {
+    return undefined;
+  }
+  return { certificateId, controlPlaneId, apiUrl };
+}
+
+/** The konnect state, or undefined when the value has none (another mode's value, or incomplete). */
+function konnectFromJson(record: Record<string, unknown>): KonnectRegistration | undefined {
+  const pin = pinFromJson(record);
+  const issuedFor = record[KONNECT_KEYS.issuedFor];
+  if (!pin || typeof issuedFor !== 'string') return undefined;
+  const list = Array.isArray(record[KONNECT_KEYS.previous]) ? (record[KONNECT_KEYS.previous] as unknown[]) : [];
+  const previous = list.flatMap((entry) => {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const item = entry as Record<string, unknown>;
+    const old = pinFromJson(item);
+    const unpinAfter = item[KONNECT_KEYS.unpinAfter];
+    return old && typeof unpinAfter === 'string' && !Number.isNaN(Date.parse(unpinAfter))
+      ? [{ ...old, unpinAfter }]
+      : [];
+  });
+  return { ...pin, issuedFor, previous };
 }

@@ -84,4 +84,23 @@ export interface StoredValue extends ClusterCredentials {
   readonly next?: { readonly cert: string; readonly key: string };
   /** ISO 8601. */
   readonly switchAt?: string;
+  /** konnect: where the certificate is pinned, and the replaced ones still pinned for a while. */
+  readonly konnect?: KonnectRegistration;
+}
+
+/** A certificate pinned to a Konnect control plane (public facts only). */
+export interface KonnectPin {
+  /** Konnect's id of the pinned certificate. */
+  readonly certificateId: string;
+  readonly controlPlaneId: string;
+  /** `https://<region>.api.konghq.com` */
+  readonly apiUrl: string;
+}
+
+/** konnect mode's state, kept in the secret next to `cert` and `key` (Kong reads only those). */
+export interface KonnectRegistration extends KonnectPin {
+  /** Digest of the properties the certificate was made for: tells a retry from a change. */
+  readonly issuedFor: string;
+  /** Replaced certificates, unpinned once `unpinAfter` (ISO 8601) has passed. */
+  readonly previous: ReadonlyArray<KonnectPin & { readonly unpinAfter: string }>;
 }

@@ -18,6 +18,11 @@ export interface SelfSignedRequest {
   readonly validityDays: number;
   /** dNSName subject alternative names; none gives a CN-only certificate. */
   readonly dnsNames?: readonly string[];
+  /**
+   * Extended key usages. Default both serverAuth and clientAuth (shared mode: one pair for both
+   * ends); a client-only certificate gets keyUsage digitalSignature alone.
+   */
+  readonly extendedKeyUsage?: readonly ('serverAuth' | 'clientAuth')[];
   /** Clock, for tests. */
   readonly now?: Date;
 }
@@ -37,9 +42,10 @@ export function randomSerialNumber(): string {
 }
 
 /**
- * A new EC key pair and a self-signed X.509 v3 end-entity certificate for TLS in both
- * directions: basicConstraints CA:FALSE (critical), keyUsage digitalSignature + keyAgreement
- * (critical), extendedKeyUsage serverAuth + clientAuth, subjectKeyIdentifier, ECDSA signature.
+ * A new EC key pair and a self-signed X.509 v3 end-entity certificate: basicConstraints CA:FALSE
+ * (critical), keyUsage digitalSignature + keyAgreement (critical; digitalSignature alone for a
+ * client-only certificate), extendedKeyUsage (default serverAuth + clientAuth),
+ * subjectKeyIdentifier, ECDSA signature.
  */
 export async function createSelfSignedCertificate(request: SelfSignedRequest): Promise<KeyAndCertificate> {
   const algorithm = { name: 'ECDSA', namedCurve: request.curve, hash: SIGNATURE_HASH[request.curve] };
@@ -48,10 +54,14 @@ export async function createSelfSignedCertificate(request: SelfSignedRequest): P
   notBefore.setUTCMilliseconds(0);
   const notAfter = new Date(notBefore.getTime() + request.validityDays * DAY_MS);
 
+  const usages = request.extendedKeyUsage ?? ['serverAuth', 'clientAuth'];
+  const keyUsage = usages.includes('serverAuth')
+    ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement
+    : x509.KeyUsageFlags.digitalSignature;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    new x509.KeyUsagesExtension(keyUsage, true),
+    new x509.ExtendedKeyUsageExtension(usages.map((usage) => x509.ExtendedKeyUsage[usage])),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
   if (request.dnsNames && request.dnsNames.length > 0) {
