@@ -136,6 +136,13 @@ function validate(file: string, io: CliIo): number {
   return EXIT.ok;
 }
 
+function describeControlPlane(model: FleetModel): string {
+  const cp = model.controlPlane;
+  return cp.runtime === 'konnect' && cp.konnect
+    ? `control plane in Kong Konnect (${cp.konnect.apiRegion}, ${cp.konnect.controlPlaneId})`
+    : `control plane on ${cp.runtime} in ${cp.region}`;
+}
+
 /** One line: the fleet at a glance. */
 export function describeFleet(model: FleetModel): string {
   const byRuntime = new Map<string, number>();
@@ -143,7 +150,7 @@ export function describeFleet(model: FleetModel): string {
   const regions = new Set(model.dataPlanes.map((dp) => dp.region));
   const runtimes = [...byRuntime].map(([runtime, n]) => `${runtime} ${n}`).join(', ');
   return (
-    `fleet ${model.name}: control plane on ${model.controlPlane.runtime} in ${model.controlPlane.region}, ` +
+    `fleet ${model.name}: ${describeControlPlane(model)}, ` +
     `${model.dataPlanes.length} data plane${model.dataPlanes.length === 1 ? '' : 's'}` +
     (runtimes ? ` (${runtimes})` : '') +
     ` in ${regions.size} region${regions.size === 1 ? '' : 's'}, ${model.certificates.mode} trust, Kong ${model.kong.version}`

@@ -15,10 +15,20 @@ export interface IKongControlPlaneConnection {
   readonly telemetryEndpoint: Endpoint;
   /** The cluster trust both sides use. */
   readonly trust: IKongClusterTrust;
-  /** Kong Gateway version of the CP; DPs must be the same major and not a newer minor. */
+  /**
+   * Kong Gateway version of the CP; DPs must be the same major and not a newer minor (a Konnect CP:
+   * the data planes' default version).
+   */
   readonly kongVersion: string;
   /** The Enterprise license secret, if the CP has one; DPs use the same license. */
   readonly licenseSecret?: secretsmanager.ISecret;
+  /**
+   * The control plane is hosted by Kong Konnect: data planes render Konnect's settings
+   * (`konnect_mode = on`, the system trust store instead of a cluster CA), their credentials carry
+   * no CA, and `kongVersion` is only their default version (Konnect runs the newest).
+   * @default false
+   */
+  readonly konnect?: boolean;
 }
 
 /** Props every control-plane construct (EKS, EC2) takes, whatever its runtime. */

@@ -4,7 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { KongHybridConfig, KongValue } from '../kong/config';
-import { DataPlaneSpec, dataPlaneSettings, PlaneSecretBindings, validateDataPlaneSpec } from '../kong/data-plane';
+import {
+  DataPlaneSpec,
+  dataPlaneSettings,
+  PlaneSecretBindings,
+  usesClusterCa,
+  validateDataPlaneSpec,
+} from '../kong/data-plane';
 import { KongFleetError } from '../kong/errors';
 import { checkFallbackVersions } from '../kong/fallback-config';
 import { jsonAccessLogSettings } from '../kong/log-shipping';
@@ -246,7 +252,19 @@ export function dataPlaneSpec(definition: DataPlaneDefinition, credentials: Clus
     clusterMtls: credentials.mode,
     labels: definition.labels,
     kongSettings: definition.kongSettings,
+    ...(cp.konnect === true ? { konnect: true } : {}),
   };
+}
+
+/**
+ * Whether a data plane's runtime binds the `ca` of its credentials (`cluster_ca_cert`): pki mode
+ * with a self-hosted control plane. Konnect credentials hold only `cert` and `key`.
+ */
+export function dataPlaneUsesClusterCa(
+  controlPlane: IKongControlPlaneConnection,
+  credentials: ClusterCredentials,
+): boolean {
+  return usesClusterCa({ clusterMtls: credentials.mode, konnect: controlPlane.konnect });
 }
 
 /** Validates a data-plane name and version against its control plane, before anything is built. */
@@ -256,6 +274,7 @@ export function validateDataPlaneDefinition(definition: DataPlaneDefinition, whe
       name: definition.dataPlaneName,
       version: definition.kongVersion,
       controlPlaneVersion: definition.controlPlane.kongVersion,
+      konnect: definition.controlPlane.konnect,
     },
     where,
   );

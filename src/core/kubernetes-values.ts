@@ -20,14 +20,20 @@ export const KUBERNETES_SECRET_NAMES = KONG_KUBERNETES_SECRETS;
  */
 export const CLUSTER_CERTIFICATE_REFRESH_INTERVAL = '5m';
 
-/** The model's cluster-trust fields for a plane whose credentials are mounted by the chart. */
-export function mountedClusterTrustSettings(credentials: ClusterCredentials) {
+/**
+ * The model's cluster-trust fields for a plane whose credentials are mounted by the chart.
+ * `clusterCa`: the credentials hold a `ca` (pki with a self-hosted control plane; not Konnect).
+ */
+export function mountedClusterTrustSettings(
+  credentials: ClusterCredentials,
+  clusterCa: boolean = credentials.mode === 'pki',
+) {
   const secret = KUBERNETES_SECRET_NAMES.clusterCertificate;
   return {
     clusterMtls: credentials.mode,
     clusterCert: chartSecretVolumePath(secret, 'tls.crt'),
     clusterCertKey: chartSecretVolumePath(secret, 'tls.key'),
-    clusterCaCert: credentials.mode === 'pki' ? chartSecretVolumePath(secret, 'ca.crt') : undefined,
+    clusterCaCert: clusterCa ? chartSecretVolumePath(secret, 'ca.crt') : undefined,
   };
 }
 
@@ -36,10 +42,14 @@ export function syncedLicenseSetting(licenseSecret?: secretsmanager.ISecret): Se
   return licenseSecret ? kubernetesLicenseRef() : undefined;
 }
 
-/** The Kubernetes Secrets every Kong plane on EKS needs: its cluster certificate and, if any, the license. */
+/**
+ * The Kubernetes Secrets every Kong plane on EKS needs: its cluster certificate and, if any, the
+ * license. `clusterCa`: sync the credentials' `ca` too (pki with a self-hosted control plane).
+ */
 export function planeSecretSyncs(
   credentials: ClusterCredentials,
   licenseSecret?: secretsmanager.ISecret,
+  clusterCa: boolean = credentials.mode === 'pki',
 ): Omit<SyncSecretOptions, 'namespace'>[] {
   return [
     {
@@ -47,7 +57,7 @@ export function planeSecretSyncs(
       type: 'kubernetes.io/tls',
       source: credentials.secret,
       sourceKey: credentials.encryptionKey,
-      keys: kubernetesClusterSecretKeys(credentials.mode),
+      keys: kubernetesClusterSecretKeys(credentials.mode, clusterCa),
       dependsOn: [credentials.ready],
       refreshInterval: CLUSTER_CERTIFICATE_REFRESH_INTERVAL,
     },

@@ -20,6 +20,7 @@ import { ClusterCredentials } from '../core/cluster-credentials';
 import {
   connectSharedServices,
   dataPlaneKongConfig,
+  dataPlaneUsesClusterCa,
   KongDataPlaneBaseProps,
   resolveDataPlane,
 } from '../core/data-plane-settings';
@@ -214,7 +215,7 @@ export class KongDataPlaneEcs extends Construct {
     this.kongConfig = dataPlaneKongConfig(
       definition,
       credentials,
-      ecsSecretBindings(credentials, licenseSecret),
+      ecsSecretBindings(credentials, licenseSecret, dataPlaneUsesClusterCa(cp, credentials)),
       where,
     );
     const rendered = renderEnvironment(this.kongConfig);
@@ -478,16 +479,19 @@ function metricQuery(
 
 /**
  * How a data plane on ECS hands Kong its secrets: SecretRefs to the cluster credentials and the
- * license, which {@link ecsContainerSecrets} turns into container secrets.
+ * license, which {@link ecsContainerSecrets} turns into container secrets. `clusterCa`: the
+ * credentials hold a `ca` Kong verifies the control plane with (not with Konnect, see
+ * dataPlaneUsesClusterCa).
  */
 export function ecsSecretBindings(
   credentials: ClusterCredentials,
   licenseSecret: secretsmanager.ISecret | undefined,
+  clusterCa: boolean = credentials.mode === 'pki',
 ): PlaneSecretBindings {
   return {
     clusterCert: secretRef(CLUSTER_CREDENTIALS_SECRET, 'cert'),
     clusterCertKey: secretRef(CLUSTER_CREDENTIALS_SECRET, 'key'),
-    clusterCaCert: credentials.mode === 'pki' ? secretRef(CLUSTER_CREDENTIALS_SECRET, 'ca') : undefined,
+    clusterCaCert: clusterCa ? secretRef(CLUSTER_CREDENTIALS_SECRET, 'ca') : undefined,
     license: licenseSecret ? secretRef(LICENSE_SECRET, WHOLE_SECRET) : undefined,
   };
 }

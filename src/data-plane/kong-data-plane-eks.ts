@@ -12,6 +12,7 @@ import { renderHelmValues } from '../kong/render';
 import {
   connectSharedServices,
   dataPlaneKongConfig,
+  dataPlaneUsesClusterCa,
   KongDataPlaneBaseProps,
   resolveDataPlane,
 } from '../core/data-plane-settings';
@@ -135,7 +136,10 @@ export class KongDataPlaneEks extends Construct {
     const config = (this.kongConfig = dataPlaneKongConfig(
       definition,
       credentials,
-      { ...mountedClusterTrustSettings(credentials), license: syncedLicenseSetting(licenseSecret) },
+      {
+        ...mountedClusterTrustSettings(credentials, dataPlaneUsesClusterCa(cp, credentials)),
+        license: syncedLicenseSetting(licenseSecret),
+      },
       where,
     ));
     this.clusterControlPlane = `${cp.clusterEndpoint.host}:${cp.clusterEndpoint.port}`;
@@ -170,7 +174,7 @@ export class KongDataPlaneEks extends Construct {
       values: this.helmValues,
       loadBalancer: this.proxyLoadBalancer,
       targetPorts: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status],
-      secrets: planeSecretSyncs(credentials, licenseSecret),
+      secrets: planeSecretSyncs(credentials, licenseSecret, dataPlaneUsesClusterCa(cp, credentials)),
       bindings: [
         {
           serviceName: chartServiceName(release, 'proxy'),

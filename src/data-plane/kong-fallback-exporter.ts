@@ -12,7 +12,12 @@ import { KONG_GATEWAY_IMAGE } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { ClusterCredentials } from '../core/cluster-credentials';
 import { IKongControlPlaneConnection } from '../core/control-plane-connection';
-import { dataPlaneKongConfig, DataPlaneDefinition, regionalLicenseSecret } from '../core/data-plane-settings';
+import {
+  dataPlaneKongConfig,
+  DataPlaneDefinition,
+  dataPlaneUsesClusterCa,
+  regionalLicenseSecret,
+} from '../core/data-plane-settings';
 import { createEncryptionKey } from '../core/encryption';
 import { KongFallbackConfig } from '../core/kong-fallback-config';
 import { ecsContainerSecrets, ecsSecretBindings, privateZones, validateFargateSizing } from './kong-data-plane-ecs';
@@ -152,7 +157,7 @@ export class KongFallbackExporter extends Construct {
     this.kongConfig = dataPlaneKongConfig(
       definition,
       credentials,
-      ecsSecretBindings(credentials, licenseSecret),
+      ecsSecretBindings(credentials, licenseSecret, dataPlaneUsesClusterCa(cp, credentials)),
       where,
     );
     const rendered = renderEnvironment(this.kongConfig);

@@ -7,6 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { KongControlPlaneEc2 } from '../control-plane/kong-control-plane-ec2';
 import { KongControlPlaneEks } from '../control-plane/kong-control-plane-eks';
+import { KongKonnectControlPlane } from '../control-plane/kong-konnect-control-plane';
+import { IKongClusterTrust } from '../core/cluster-credentials';
 import { dataPlaneSpec } from '../core/data-plane-settings';
 import { IKongControlPlaneConnection } from '../core/control-plane-connection';
 import { KongClusterTrust } from '../core/kong-cluster-trust';
@@ -86,7 +88,9 @@ export interface FleetRegionServices {
 /**
  * A validated fleet (`fleet.yaml`, see src/fleet/load.ts) as a CDK app:
  * - `<fleet>-cp`: the control plane in its region (EKS or EC2, RDS, cluster NLB, Route 53), and
- *   the cluster trust;
+ *   the cluster trust. A Kong Konnect control plane (`runtime: konnect`) has no stack: Kong hosts
+ *   it, and each data plane makes and registers its own certificate in its own stack
+ *   (KongKonnectControlPlane, docs/konnect.md);
  * - `<fleet>-net-<region>`: one VPC per region (and account) shared by the data planes there,
  *   unless a data plane asks for its own (`network: own`);
  * - `<fleet>-eks-<cluster>`: an EKS cluster shared by the EKS data planes of a region that name it;
@@ -109,7 +113,8 @@ export class FleetApp extends App {
   public readonly model: FleetModel;
   public readonly fleetStacks: FleetStack[] = [];
   public readonly controlPlane: IKongControlPlaneConnection;
-  public readonly trust: KongClusterTrust;
+  /** The cluster trust: a KongClusterTrust in the control-plane stack, or a Konnect control plane's KongKonnectTrust. */
+  public readonly trust: IKongClusterTrust;
   /** Files for each `kubernetes` data plane (values.yaml, secrets.md) and its helm command. */
   public readonly kubernetesDataPlanes = new Map<string, KubernetesDataPlane>();
   /** Things the fleet asks for that this version does not build (reported by the CLI). */
@@ -141,30 +146,14 @@ export class FleetApp extends App {
     Validations.of(this).addPlugins(new StackLimitsGuard());
     const cp = model.controlPlane;
     if (cp.runtime === 'konnect') {
-      throw new KongFleetError('controlPlane.runtime', 'a Kong Konnect control plane is not synthesized yet', {
-        got: 'konnect',
-        expected: 'eks or ec2 (Konnect data planes are issue #8)',
-      });
+      const konnect = this.buildKonnectControlPlane(model);
+      this.controlPlane = konnect;
+      this.trust = konnect.trust;
+    } else {
+      const built = this.buildHostedControlPlane(model);
+      this.controlPlane = built.controlPlane;
+      this.trust = built.trust;
     }
-    const cpStack = this.addFleetStack(fleetStackNames.controlPlane(model.name), cp.region, cp.account, {
-      kind: 'control-plane',
-      runtime: cp.runtime,
-      description: `Kong Gateway control plane of fleet ${model.name} on ${cp.runtime.toUpperCase()} (kong-fleet)`,
-    });
-    const otherAccounts = [
-      ...new Set(model.dataPlanes.map((dp) => dp.account).filter((a): a is string => !!a && a !== cp.account)),
-    ].sort();
-    this.trust = new KongClusterTrust(cpStack.stack, 'ClusterTrust', {
-      mode: model.certificates.mode,
-      name: model.name,
-      validityDays: model.certificates.validityDays,
-      rotateBeforeDays: model.certificates.rotateBeforeDays,
-      certificateAuthorityArn: model.certificates.certificateAuthorityArn,
-      parentCertificateAuthorityArn: model.certificates.parentCertificateAuthorityArn,
-      trustedAccounts: otherAccounts.length > 0 ? otherAccounts : undefined,
-    });
-    this.controlPlane = this.buildControlPlane(cpStack.stack, cp);
-    cpStack.endpoint = `${this.controlPlane.clusterEndpoint.host}:${this.controlPlane.clusterEndpoint.port}`;
 
     if (model.fallbackConfig) {
       const built = this.buildFallbackConfig(model);
@@ -179,7 +168,64 @@ export class FleetApp extends App {
     }
   }
 
-  private buildControlPlane(stack: Stack, cp: ControlPlaneModel): IKongControlPlaneConnection {
+  /**
+   * A Kong Konnect control plane: no stack (nothing of it lives in AWS). It sits in the app's
+   * construct tree only to name its validation errors; data planes read its token secret by name in
+   * their own stacks.
+   */
+  private buildKonnectControlPlane(model: FleetModel): KongKonnectControlPlane {
+    const cp = model.controlPlane;
+    const konnect = cp.konnect;
+    if (!konnect) {
+      throw new KongFleetError('controlPlane.konnect', 'is required for a konnect control plane', { got: undefined });
+    }
+    this.progress?.(`Konnect control plane ${konnect.controlPlaneId} (${konnect.apiRegion}, no stack)`);
+    if (model.kong.licenseSecret !== undefined) {
+      this.warnings.push(
+        'kong.licenseSecret: not used with a Konnect control plane (Konnect supplies the license to its data planes)',
+      );
+    }
+    return new KongKonnectControlPlane(this, 'controlPlane', {
+      controlPlaneId: konnect.controlPlaneId,
+      apiRegion: konnect.apiRegion,
+      clusterEndpoint: konnect.clusterEndpoint,
+      telemetryEndpoint: konnect.telemetryEndpoint,
+      tokenSecretName: konnect.tokenSecret,
+      kongVersion: model.kong.version,
+      validityDays: model.certificates.validityDays,
+      rotateBeforeDays: model.certificates.rotateBeforeDays,
+    });
+  }
+
+  /** The `<fleet>-cp` stack: the cluster trust and the control plane on EKS or EC2. */
+  private buildHostedControlPlane(model: FleetModel): {
+    controlPlane: IKongControlPlaneConnection;
+    trust: KongClusterTrust;
+  } {
+    const cp = model.controlPlane;
+    const cpStack = this.addFleetStack(fleetStackNames.controlPlane(model.name), cp.region, cp.account, {
+      kind: 'control-plane',
+      runtime: cp.runtime,
+      description: `Kong Gateway control plane of fleet ${model.name} on ${cp.runtime.toUpperCase()} (kong-fleet)`,
+    });
+    const otherAccounts = [
+      ...new Set(model.dataPlanes.map((dp) => dp.account).filter((a): a is string => !!a && a !== cp.account)),
+    ].sort();
+    const trust = new KongClusterTrust(cpStack.stack, 'ClusterTrust', {
+      mode: model.certificates.mode,
+      name: model.name,
+      validityDays: model.certificates.validityDays,
+      rotateBeforeDays: model.certificates.rotateBeforeDays,
+      certificateAuthorityArn: model.certificates.certificateAuthorityArn,
+      parentCertificateAuthorityArn: model.certificates.parentCertificateAuthorityArn,
+      trustedAccounts: otherAccounts.length > 0 ? otherAccounts : undefined,
+    });
+    const controlPlane = this.buildControlPlane(cpStack.stack, cp, trust);
+    cpStack.endpoint = `${controlPlane.clusterEndpoint.host}:${controlPlane.clusterEndpoint.port}`;
+    return { controlPlane, trust };
+  }
+
+  private buildControlPlane(stack: Stack, cp: ControlPlaneModel, trust: KongClusterTrust): IKongControlPlaneConnection {
     const endpoints = cp.endpoints!;
     const database = cp.database!;
     const hostedZone = endpoints.hostedZoneId
@@ -189,7 +235,7 @@ export class FleetApp extends App {
         })
       : new route53.PublicHostedZone(stack, 'Zone', { zoneName: endpoints.hostedZone });
     const common = {
-      trust: this.trust,
+      trust,
       hostedZone,
       clusterHostname: endpoints.cluster,
       telemetryHostname: endpoints.telemetry,
@@ -328,7 +374,7 @@ export class FleetApp extends App {
           {
             spec: dataPlaneSpec(common, credentials),
             namespace: dp.namespace,
-            license: this.model.kong.licenseSecret !== undefined,
+            license: this.controlPlane.licenseSecret !== undefined,
             replicas: { min: dp.replicas.min, max: dp.replicas.max },
           },
           `dataPlanes.${dp.name}`,

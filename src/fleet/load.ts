@@ -13,6 +13,7 @@ import {
   validateValidityDays,
 } from '../kong/certificate-profile';
 import { checkFallbackVersion } from '../kong/fallback-config';
+import { isKonnectApiRegion, KONNECT_API_REGIONS, parseKonnectHost } from '../kong/konnect';
 import { checkDataPlaneCompatible, parseKongVersion } from '../kong/version';
 import { FALLBACK_EXPORTER_NAME } from './model';
 import type { FleetIssue, FleetModel } from './model';
@@ -398,6 +399,38 @@ const CONTROL_PLANE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   konnect: ['konnect'],
 };
 
+/**
+ * Konnect's own rules (src/kong/konnect.ts): a region Konnect has, host names of Konnect's cluster
+ * and telemetry endpoints in one region.
+ */
+function konnectIssues(konnect: Record<string, unknown>, add: (path: Path, message: string) => void): void {
+  const at = (field: string): Path => ['controlPlane', 'konnect', field];
+  const apiRegion = konnect.apiRegion;
+  if (typeof apiRegion === 'string' && /^[a-z]{2,3}$/.test(apiRegion) && !isKonnectApiRegion(apiRegion)) {
+    add(
+      at('apiRegion'),
+      `is not a Konnect region (got ${describeValue(apiRegion)}; expected ${KONNECT_API_REGIONS.join(', ')})`,
+    );
+  }
+  const regions: Array<[string, string]> = [];
+  for (const [field, kind] of [
+    ['clusterEndpoint', 'cluster'],
+    ['telemetryEndpoint', 'telemetry'],
+  ] as const) {
+    const host = konnect[field];
+    if (typeof host !== 'string' || !isHostname(host)) continue;
+    try {
+      regions.push([field, parseKonnectHost(host, kind, field).region]);
+    } catch (error) {
+      add(at(field), problemOf(error));
+    }
+  }
+  // The API region is compared with the hosts' when the fleet is built (KongKonnectControlPlane).
+  if (regions.length === 2 && regions[0][1] !== regions[1][1]) {
+    add(at('telemetryEndpoint'), `is in Konnect region ${regions[1][1]}, the cluster endpoint in ${regions[0][1]}`);
+  }
+}
+
 function onlyFor(runtimes: readonly string[], kind: string, runtime: string): string {
   const list =
     runtimes.length > 1 ? `${runtimes.slice(0, -1).join(', ')} and ${runtimes[runtimes.length - 1]}` : runtimes[0];
@@ -458,6 +491,8 @@ export function crossFieldIssues(data: unknown): FleetSchemaIssue[] {
   const konnect = asObject(cp?.konnect);
   if (konnect && typeof konnect.clusterEndpoint === 'string' && konnect.clusterEndpoint === konnect.telemetryEndpoint) {
     add(['controlPlane', 'konnect', 'telemetryEndpoint'], 'must differ from konnect.clusterEndpoint');
+  } else if (konnect) {
+    konnectIssues(konnect, add);
   }
 
   // Certificates

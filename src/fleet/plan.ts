@@ -532,6 +532,8 @@ interface RuleContext {
 
 /** Rules 2–4: data planes against the control plane, downgrades, and the upgrade order. */
 function checkVersions({ oldModel, newModel, dataPlanes, reasons }: RuleContext): void {
+  // Konnect runs the newest control plane itself: kong.version is only the data planes' default.
+  if (newModel.controlPlane.runtime === 'konnect') return;
   const oldCp = versionOf(oldModel.kong.version, 'old kong.version', reasons);
   const newCp = versionOf(newModel.kong.version, 'kong.version', reasons);
   for (const dp of newModel.dataPlanes) {
@@ -542,7 +544,7 @@ function checkVersions({ oldModel, newModel, dataPlanes, reasons }: RuleContext)
       );
     }
   }
-  if (oldCp === undefined || newCp === undefined) return;
+  if (oldCp === undefined || newCp === undefined || oldModel.controlPlane.runtime === 'konnect') return;
   if (compareVersions(newCp, oldCp) < 0) {
     reasons.push(
       `kong.version ${oldCp.text} → ${newCp.text} downgrades the control plane: its database has been migrated ` +

@@ -1,5 +1,6 @@
 import { ClusterMtlsMode, KONG_SHARED_SERVER_NAME } from './certificate-profile';
 import { KongFleetError } from './errors';
+import { checkKonnectEndpoints, KONNECT_TRUSTED_CERTIFICATE } from './konnect';
 import { isPlainObject } from './merge';
 import { formatHostPort, isDnsName, isIpLiteral, isUnresolvedToken, isValidPort } from './net';
 import { KONG_PORTS } from './ports';
@@ -159,6 +160,12 @@ export interface KongHybridConfig {
   readonly license?: KongValue;
   /** DP only → cluster_dp_labels "k:v,k2:v2". */
   readonly dpLabels?: Record<string, string>;
+  /**
+   * DP only: the control plane is hosted by Kong Konnect (`konnect_mode = on`). Needs pki mode
+   * without a `cluster_ca_cert` (Konnect's certificate chains to a public CA, verified through
+   * `lua_ssl_trusted_certificate = system`) and Konnect endpoints on 443.
+   */
+  readonly konnectMode?: boolean;
   /** Free-form kong.conf settings (lower-case names). */
   readonly extra?: Record<string, KongValue>;
 }
@@ -210,6 +217,11 @@ export interface DataPlaneConfigProps extends CommonConfigProps {
   readonly proxyListen?: ListenAddress[];
   /** @default none */
   readonly dpLabels?: Record<string, string>;
+  /**
+   * The control plane is hosted by Kong Konnect: `konnect_mode = on`, the system trust store, no CA.
+   * @default false
+   */
+  readonly konnectMode?: boolean;
 }
 
 /** A control plane configuration with Kong's and this library's defaults filled in; validated. */
@@ -258,6 +270,7 @@ export function dataPlaneConfig(props: DataPlaneConfigProps, where = 'dataPlane'
     statusListen: props.statusListen ?? { address: '0.0.0.0', port: KONG_PORTS.status },
     license: props.license,
     dpLabels: props.dpLabels,
+    konnectMode: props.konnectMode === undefined || props.konnectMode === false ? undefined : props.konnectMode,
     extra: props.extra,
   });
   validateKongConfig(config, where);
@@ -295,6 +308,7 @@ export const MODEL_OWNED_SETTINGS: ReadonlySet<string> = new Set([
   'cluster_server_name',
   'cluster_telemetry_server_name',
   'cluster_dp_labels',
+  'konnect_mode',
   'proxy_listen',
   'admin_listen',
   'admin_gui_listen',
@@ -325,6 +339,7 @@ const DP_ONLY_FIELDS = [
   'clusterTelemetryServerName',
   'proxyListen',
   'dpLabels',
+  'konnectMode',
 ] as const;
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([
@@ -423,7 +438,13 @@ export function validateKongConfig(config: KongHybridConfig, where = 'kong'): vo
   }
   checkValue(config.clusterCert, at('clusterCert'), 'a certificate path, PEM text or SecretRef');
   checkValue(config.clusterCertKey, at('clusterCertKey'), 'a key path, PEM text or SecretRef');
-  if (config.clusterCaCert !== undefined) {
+  const konnect = config.konnectMode;
+  if (konnect !== undefined && typeof konnect !== 'boolean') {
+    throw new KongFleetError(at('konnectMode'), 'must be true or false', { got: konnect });
+  }
+  if (konnect === true) {
+    checkKonnect(config, where);
+  } else if (config.clusterCaCert !== undefined) {
     checkValue(config.clusterCaCert, at('clusterCaCert'), 'a CA certificate path, PEM text or SecretRef');
   } else if (mtls === 'pki') {
     throw new KongFleetError(
@@ -452,6 +473,7 @@ export function validateKongConfig(config: KongHybridConfig, where = 'kong'): vo
     checkServerName(config.clusterServerName, at('clusterServerName'), mtls);
     checkServerName(config.clusterTelemetryServerName, at('clusterTelemetryServerName'), mtls);
     if (config.dpLabels !== undefined) checkLabels(config.dpLabels, at('dpLabels'));
+    if (konnect === true) checkKonnectNames(config, where);
   }
   if (config.statusListen !== undefined) {
     checkListen(config.statusListen, at('statusListen'));
@@ -463,6 +485,73 @@ export function validateKongConfig(config: KongHybridConfig, where = 'kong'): vo
     checkValue(config.license, at('license'), 'the license JSON or a SecretRef to it');
   }
   if (config.extra !== undefined) checkExtra(config.extra, at('extra'));
+}
+
+/**
+ * Konnect mode (DP only, checked before the role-specific fields): pki without a CA of our own —
+ * Konnect's certificate chains to a public CA, which Kong finds in the system trust store — and a
+ * `lua_ssl_trusted_certificate` that keeps `system`.
+ */
+function checkKonnect(config: KongHybridConfig, where: string): void {
+  const at = (field: string) => `${where}.${field}`;
+  if (config.role !== 'data_plane') {
+    throw new KongFleetError(at('konnectMode'), 'applies to data planes only; Konnect hosts the control plane', {
+      got: true,
+    });
+  }
+  if (config.clusterMtls !== 'pki') {
+    throw new KongFleetError(at('clusterMtls'), 'Konnect data planes authenticate with their own certificate (pki)', {
+      got: config.clusterMtls,
+      expected: "'pki'",
+    });
+  }
+  if (config.clusterCaCert !== undefined) {
+    throw new KongFleetError(
+      at('clusterCaCert'),
+      "Konnect's certificate chains to a public CA (lua_ssl_trusted_certificate = system); a cluster_ca_cert would make the data plane refuse it",
+      {
+        got: isSecretRef(config.clusterCaCert) ? `SecretRef ${config.clusterCaCert.secretName}` : 'a CA',
+        expected: 'no CA',
+      },
+    );
+  }
+  const listed = config.extra?.lua_ssl_trusted_certificate;
+  if (listed !== undefined) {
+    const entries = typeof listed === 'string' ? listed.split(',').map((e) => e.trim()) : [];
+    if (!entries.includes(KONNECT_TRUSTED_CERTIFICATE)) {
+      throw new KongFleetError(
+        at('extra.lua_ssl_trusted_certificate'),
+        `must keep ${KONNECT_TRUSTED_CERTIFICATE}: it verifies Konnect's certificate`,
+        {
+          got: typeof listed === 'string' ? listed : 'a SecretRef',
+          expected: `a comma-separated list that includes ${KONNECT_TRUSTED_CERTIFICATE}`,
+        },
+      );
+    }
+  }
+}
+
+/** Konnect endpoints on 443, and server names (when given) equal to their hosts. */
+function checkKonnectNames(config: KongHybridConfig, where: string): void {
+  const cp = config.clusterControlPlane!;
+  const tp = config.clusterTelemetryEndpoint!;
+  checkKonnectEndpoints(cp, tp, where);
+  const pairs: Array<[string | undefined, string, string]> = [
+    [config.clusterServerName, cp.host, 'clusterServerName'],
+    [config.clusterTelemetryServerName, tp.host, 'clusterTelemetryServerName'],
+  ];
+  for (const [name, host, field] of pairs) {
+    if (name !== undefined && !isUnresolvedToken(name) && !isUnresolvedToken(host) && name !== host) {
+      throw new KongFleetError(
+        `${where}.${field}`,
+        "must be the Konnect host it connects to (the name in Konnect's certificate)",
+        {
+          got: name,
+          expected: host,
+        },
+      );
+    }
+  }
 }
 
 function checkPostgres(
@@ -885,6 +974,14 @@ export function toKongSettings(config: KongHybridConfig, where = 'kong'): Map<st
     }
   }
   s.set('cluster_mtls', config.clusterMtls);
+  if (config.konnectMode === true) {
+    s.set('konnect_mode', 'on');
+    // Konnect's certificate is verified against the system trust store; the user's list (which
+    // validation made sure keeps `system`) wins.
+    const listed = config.extra?.lua_ssl_trusted_certificate;
+    s.set('lua_ssl_trusted_certificate', typeof listed === 'string' ? listed : KONNECT_TRUSTED_CERTIFICATE);
+    merged.add('lua_ssl_trusted_certificate');
+  }
   s.set('cluster_cert', config.clusterCert);
   s.set('cluster_cert_key', config.clusterCertKey);
   if (config.clusterCaCert !== undefined) s.set('cluster_ca_cert', config.clusterCaCert);

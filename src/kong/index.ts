@@ -17,3 +17,4 @@ export * from './plugins';
 export * from './log-shipping';
 export * from './metrics-collection';
 export * from './grafana-dashboard';
+export * from './konnect';

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import { CLUSTER_SECRET_KEYS, ClusterMtlsMode } from './certificate-profile';
+import { CLUSTER_SECRET_KEYS, ClusterMtlsMode, KONNECT_UNPIN_AFTER_HOURS } from './certificate-profile';
 import { KONG_HELM_CHART, chartSecretVolumePath } from './chart';
 import { KongHybridConfig, SecretRef } from './config';
-import { DataPlaneSpec, PlaneSecretBindings, dataPlaneSettings } from './data-plane';
+import { DataPlaneSpec, PlaneSecretBindings, dataPlaneSettings, usesClusterCa } from './data-plane';
 import { KongFleetError } from './errors';
 import { deepMerge, isPlainObject } from './merge';
 import { formatHostPort, isUnresolvedToken } from './net';
@@ -37,27 +37,37 @@ export interface KubernetesClusterSecretKey {
   readonly property: (typeof CLUSTER_SECRET_KEYS)[keyof typeof CLUSTER_SECRET_KEYS];
 }
 
-/** Keys of the cluster credentials (`cert`, `key`, `ca` in pki mode) mapped onto a `kubernetes.io/tls` Secret. */
-export function kubernetesClusterSecretKeys(mode: ClusterMtlsMode): KubernetesClusterSecretKey[] {
+/**
+ * Keys of the cluster credentials (`cert`, `key`, and `ca` when `clusterCa`: pki mode with a
+ * self-hosted control plane, not Konnect) mapped onto a `kubernetes.io/tls` Secret.
+ */
+export function kubernetesClusterSecretKeys(
+  mode: ClusterMtlsMode,
+  clusterCa: boolean = mode === 'pki',
+): KubernetesClusterSecretKey[] {
   const keys: KubernetesClusterSecretKey[] = [
     { secretKey: 'tls.crt', property: CLUSTER_SECRET_KEYS.cert },
     { secretKey: 'tls.key', property: CLUSTER_SECRET_KEYS.key },
   ];
-  if (mode === 'pki') keys.push({ secretKey: 'ca.crt', property: CLUSTER_SECRET_KEYS.ca });
+  if (clusterCa) keys.push({ secretKey: 'ca.crt', property: CLUSTER_SECRET_KEYS.ca });
   return keys;
 }
 
 /**
  * How a plane run by Kong's chart hands Kong its secrets: the cluster certificate as files of the
  * mounted Secret {@link KONG_KUBERNETES_SECRETS}.clusterCertificate, the license (when the fleet
- * has one) from the license Secret.
+ * has one) from the license Secret. `clusterCa`: the Secret holds `ca.crt` (not with Konnect).
  */
-export function kubernetesSecretBindings(mode: ClusterMtlsMode, license: boolean): PlaneSecretBindings {
+export function kubernetesSecretBindings(
+  mode: ClusterMtlsMode,
+  license: boolean,
+  clusterCa: boolean = mode === 'pki',
+): PlaneSecretBindings {
   const secret = KONG_KUBERNETES_SECRETS.clusterCertificate;
   return {
     clusterCert: chartSecretVolumePath(secret, 'tls.crt'),
     clusterCertKey: chartSecretVolumePath(secret, 'tls.key'),
-    ...(mode === 'pki' ? { clusterCaCert: chartSecretVolumePath(secret, 'ca.crt') } : {}),
+    ...(clusterCa ? { clusterCaCert: chartSecretVolumePath(secret, 'ca.crt') } : {}),
     ...(license ? { license: kubernetesLicenseRef() } : {}),
   };
 }
@@ -267,7 +277,11 @@ export function renderKubernetesDataPlane(
   if (typeof license !== 'boolean') {
     throw new KongFleetError(`${where}.license`, 'must be true or false', { got: license });
   }
-  const config = dataPlaneSettings(spec, kubernetesSecretBindings(spec.clusterMtls, license), where);
+  const config = dataPlaneSettings(
+    spec,
+    kubernetesSecretBindings(spec.clusterMtls, license, usesClusterCa(spec)),
+    where,
+  );
   const namespace = checkNamespace(options.namespace, spec.name, `${where}.namespace`);
   const release = checkRelease(options.release, `${where}.release`);
   const replicas = checkReplicas(options.replicas, `${where}.replicas`);
@@ -408,13 +422,30 @@ const KEY_DESCRIPTIONS: Record<ClusterMtlsMode, Partial<Record<KubernetesCluster
   },
 };
 
+const KONNECT_KEY_DESCRIPTIONS: Partial<Record<KubernetesClusterSecretKey['secretKey'], string>> = {
+  'tls.crt': 'PEM client certificate of this data plane, registered with the Konnect control plane → cluster_cert',
+  'tls.key': 'PEM private key of that certificate → cluster_cert_key',
+};
+
+/** The keys of the cluster-certificate Secret this data plane reads. */
+function specSecretKeys(spec: DataPlaneSpec): KubernetesClusterSecretKey[] {
+  return kubernetesClusterSecretKeys(spec.clusterMtls, usesClusterCa(spec));
+}
+
 function clusterSecretSource(spec: DataPlaneSpec): string {
-  const mapping = kubernetesClusterSecretKeys(spec.clusterMtls)
+  const mapping = specSecretKeys(spec)
     .map((k) => `${k.property} → ${k.secretKey}`)
     .join(', ');
-  const json = `{${kubernetesClusterSecretKeys(spec.clusterMtls)
+  const json = `{${specSecretKeys(spec)
     .map((k) => `"${k.property}"`)
     .join(',')}}`;
+  if (spec.konnect === true) {
+    return (
+      `Secrets Manager secret holding ${json} JSON: ${mapping}. It is this data plane's own client certificate, ` +
+      'registered with the Konnect control plane — e.g. the secret of ' +
+      `KongKonnectTrust.dataPlaneCredentials(scope, '${spec.name}') in a CDK stack, which renews and re-registers it before it expires.`
+    );
+  }
   if (spec.clusterMtls === 'pki') {
     return (
       `Secrets Manager secret holding ${json} JSON: ${mapping}. It is this data plane's own client certificate, ` +
@@ -430,12 +461,12 @@ function clusterSecretSource(spec: DataPlaneSpec): string {
 }
 
 function secretShapes(spec: DataPlaneSpec, license: boolean): KubernetesSecretShape[] {
-  const descriptions = KEY_DESCRIPTIONS[spec.clusterMtls];
+  const descriptions = spec.konnect === true ? KONNECT_KEY_DESCRIPTIONS : KEY_DESCRIPTIONS[spec.clusterMtls];
   const shapes: KubernetesSecretShape[] = [
     {
       name: KONG_KUBERNETES_SECRETS.clusterCertificate,
       type: 'kubernetes.io/tls',
-      keys: kubernetesClusterSecretKeys(spec.clusterMtls).map((k) => ({
+      keys: specSecretKeys(spec).map((k) => ({
         key: k.secretKey,
         description: descriptions[k.secretKey] ?? k.secretKey,
       })),
@@ -520,10 +551,10 @@ function externalSecret(
 
 function renderSecretsGuide(input: GuideInput): string {
   const { spec, namespace, release, license, secrets, helmCommand } = input;
-  const pki = spec.clusterMtls === 'pki';
+  const pki = usesClusterCa(spec);
   const cert = secrets[0];
   const certName = cert.name;
-  const keys = kubernetesClusterSecretKeys(spec.clusterMtls);
+  const keys = specSecretKeys(spec);
   const out: string[] = [];
   const table = (shape: KubernetesSecretShape) => {
     out.push('| Key | Holds |', '| --- | --- |');
@@ -550,7 +581,14 @@ function renderSecretsGuide(input: GuideInput): string {
       `${pki ? '`cluster_cert`, `cluster_cert_key` and `cluster_ca_cert`' : '`cluster_cert` and `cluster_cert_key`'} from there, exactly as on EKS.`,
     '',
   );
-  if (pki) {
+  if (spec.konnect === true) {
+    out.push(
+      'Konnect: the control plane accepts the certificates registered with it, and this data plane checks ' +
+        "Konnect's certificate against the system trust store (`lua_ssl_trusted_certificate = system`) and its names " +
+        `(\`cluster_server_name\` ${spec.clusterEndpoint.host}, \`cluster_telemetry_server_name\` ${spec.telemetryEndpoint.host}).`,
+      '',
+    );
+  } else if (pki) {
     out.push(
       'pki mode: the control plane accepts any certificate its CA issued, and this data plane checks the ' +
         `control plane's certificate against \`ca.crt\` and its names (\`cluster_server_name\` ` +
@@ -591,9 +629,11 @@ function renderSecretsGuide(input: GuideInput): string {
     '',
     `${pki ? '`kubectl create secret tls` cannot add `ca.crt`, hence `generic --type=kubernetes.io/tls`. ' : ''}` +
       'A Secret made this way does not follow rotation: ' +
-      (pki
-        ? 'the certificate is re-issued before it expires (30 days by default), and you must replace the Secret before the old one expires.'
-        : 'when the fleet switches the shared pair you must replace the Secret within minutes.') +
+      (spec.konnect === true
+        ? `the certificate is renewed before it expires (30 days by default) and the old one is removed from Konnect ${KONNECT_UNPIN_AFTER_HOURS} hours after the new one is registered: replace the Secret within that time.`
+        : spec.clusterMtls === 'pki'
+          ? 'the certificate is re-issued before it expires (30 days by default), and you must replace the Secret before the old one expires.'
+          : 'when the fleet switches the shared pair you must replace the Secret within minutes.') +
       ' Prefer option 2.',
     '',
     '### Option 2: External Secrets Operator',
