@@ -44,3 +44,4 @@ export * from './data-plane/kong-fallback-exporter';
 export type { RolloutTarget } from './handlers/cluster-certificate/rollout';
 export { CERTIFICATE_METRICS } from './handlers/cluster-certificate/contract';
 export { DATABASE_IAM_USER_RESOURCE_TYPE, DEFAULT_DATABASE_IAM_USER } from './handlers/database-iam-user/contract';
+export * from './templates/plane-templates';

@@ -26,6 +26,7 @@ import {
   withoutConsoleReport,
 } from './checks';
 import { formatSummary, summarizeAssembly } from './summary';
+import { generateTemplates } from '../templates/plane-templates';
 
 const STACK_LIMITS_PLUGIN = new StackLimitsGuard().name;
 
@@ -46,6 +47,8 @@ const USAGE = `usage: kong-fleet <command> [options]
   check [file]                    the same checks without keeping the output
   plan <old-file> <new-file>      what changes from one fleet file to the other, and whether it is safe
   graph [file] [--out file.svg]   draw the fleet (SVG, plus Mermaid text next to it; default fleet.svg)
+  templates [--out dir]           write standalone, parameterized CloudFormation templates (no CDK
+                                  bootstrap) and their Lambda assets (default dir cloudformation)
 
 exit codes: 0 ok / safe, 1 invalid fleet file, 2 unsafe plan, 3 security finding, 64 usage error,
             70 internal error
@@ -69,6 +72,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return plan(positional[0], positional[1], io);
       case 'graph':
         return graph(positional[0] ?? DEFAULT_FILE, out ?? 'fleet.svg', io);
+      case 'templates':
+        if (positional.length > 0) throw new UsageError('templates takes no file, only --out');
+        return templates(out ?? 'cloudformation', io);
       case 'help':
         io.stdout(USAGE);
         return EXIT.ok;
@@ -268,6 +274,34 @@ function graph(file: string, out: string, io: CliIo): number {
   fs.writeFileSync(out, renderFleetSvg(model));
   fs.writeFileSync(mermaidFile, renderFleetMermaid(model));
   io.stdout(`wrote ${out} and ${mermaidFile} (${describeFleet(model)})\n`);
+  return EXIT.ok;
+}
+
+function templates(outdir: string, io: CliIo): number {
+  io.stderr(`writing CloudFormation templates to ${outdir} ...\n`);
+  const result = withoutConsoleReport(() => generateTemplates(outdir));
+  const rel = (file: string) => path.relative(process.cwd(), file) || '.';
+  const lines = result.templates.map((t) => `  ${rel(t.file)}`);
+  const assets = rel(result.assetsDir);
+  const template = (kind: string) =>
+    rel(result.templates.find((t) => t.kind === kind)?.file ?? `${kind}.template.json`);
+  io.stdout(
+    [
+      `wrote ${result.templates.length} templates and ${result.assets.length} assets (${rel(result.manifestFile)}):`,
+      ...lines,
+      '',
+      "upload the assets (the bucket must be in the stacks' region):",
+      `  aws s3 sync ${assets} s3://<bucket>/kong-fleet/ --exclude manifest.json`,
+      '',
+      'deploy a data plane (the control plane first: see docs/cloudformation.md), e.g. on ECS:',
+      `  aws cloudformation deploy --stack-name kong-dp-ecs --template-file ${template('dp-ecs-shared')} \\`,
+      '    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --parameter-overrides \\',
+      '    AssetBucket=<bucket> AssetPrefix=kong-fleet/ DataPlaneName=dp-ecs KongVersion=3.10.0.6 \\',
+      '    ClusterHostname=cluster.kong.example.com TelemetryHostname=telemetry.kong.example.com \\',
+      '    TrustName=<trust name> LicenseSecretName=<license secret name>',
+      '',
+    ].join('\n'),
+  );
   return EXIT.ok;
 }
 

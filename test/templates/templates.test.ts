@@ -1,0 +1,195 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { main } from '../../src/cli/main';
+import { KongDataPlaneEcs } from '../../src/data-plane/kong-data-plane-ecs';
+import { endpoint } from '../../src/kong/config';
+import { KONG_PORTS } from '../../src/kong/ports';
+import {
+  DNS_NAME_PATTERN,
+  generateTemplates,
+  GeneratedTemplates,
+  KONG_VERSION_PATTERN,
+  TEMPLATE_KINDS,
+  TEMPLATE_SENTINELS,
+} from '../../src/templates/plane-templates';
+import { TrustByName } from '../../src/templates/template-trust';
+import { cfnLintErrors, secretFindings } from '../support/output-checks';
+import { unitTestApp } from '../support/synth';
+
+jest.setTimeout(120_000);
+
+const INPUTS: Record<string, string> = {
+  DataPlaneName: 'dp-ecs-use1',
+  KongVersion: '3.11.0.2',
+  ClusterHostname: 'cluster.kong.example.com',
+  TelemetryHostname: 'telemetry.kong.example.com',
+  TrustName: 'prod-trust',
+  LicenseSecretName: 'kong/license',
+};
+
+/** Evaluates the intrinsics of a rendered value with parameter values (Ref, Join, Select, Split). */
+function evaluate(node: any, values: Record<string, string>): any {
+  if (typeof node === 'string' || typeof node !== 'object' || node === null) return node;
+  if (Array.isArray(node)) return node.map((n) => evaluate(n, values));
+  if ('Ref' in node && node.Ref in values) return values[node.Ref];
+  if ('Fn::Join' in node) {
+    const [sep, parts] = node['Fn::Join'];
+    return evaluate(parts, values).join(sep);
+  }
+  if ('Fn::Split' in node) return evaluate(node['Fn::Split'][1], values).split(node['Fn::Split'][0]);
+  if ('Fn::Select' in node) return evaluate(node['Fn::Select'][1], values)[node['Fn::Select'][0]];
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, evaluate(v, values)]));
+}
+
+function kongContainer(template: Record<string, any>): any {
+  const taskDefinition = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition');
+  return taskDefinition.Properties.ContainerDefinitions.find((c: any) => c.Name === 'kong');
+}
+
+let out: string;
+let result: GeneratedTemplates;
+const byKind = (kind: string) => result.templates.find((t) => t.kind === kind)!;
+
+beforeAll(() => {
+  out = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-fleet-cfn-'));
+  result = generateTemplates(out);
+});
+
+describe('kong-fleet templates', () => {
+  test('writes one template per kind and the assets with their manifest', () => {
+    expect(result.templates.map((t) => t.kind)).toEqual([...TEMPLATE_KINDS]);
+    const manifest = JSON.parse(fs.readFileSync(result.manifestFile, 'utf8'));
+    expect(manifest.assets.length).toBeGreaterThan(0);
+    for (const asset of manifest.assets) {
+      const file = path.join(result.assetsDir, asset.file);
+      expect(fs.statSync(file).size).toBe(asset.sizeBytes);
+      // A zip archive, referenced by every template that lists it.
+      expect(fs.readFileSync(file).subarray(0, 4).toString('hex')).toBe('504b0304');
+      for (const name of asset.templates) {
+        expect(fs.readFileSync(path.join(out, name), 'utf8')).toContain(asset.file);
+      }
+    }
+  });
+
+  test.each([...TEMPLATE_KINDS])('%s passes cfn-lint without errors', (kind) => {
+    expect(cfnLintErrors(byKind(kind).file).errors).toEqual([]);
+  });
+
+  test.each([...TEMPLATE_KINDS])('%s has no CDK bootstrap reference and no sentinel left', (kind) => {
+    const text = fs.readFileSync(byKind(kind).file, 'utf8');
+    expect(text).not.toMatch(
+      /BootstrapVersion|hnb659fds|cdk-[a-z0-9]+-(assets|deploy|file-publishing|cfn-exec)|AWS::CDK::Metadata/,
+    );
+    for (const sentinel of Object.values(TEMPLATE_SENTINELS)) expect(text).not.toContain(sentinel);
+    expect(text).not.toContain('gateway-398');
+    const { Parameters, Rules } = byKind(kind).template;
+    expect(Rules).toBeUndefined();
+    expect(Object.keys(Parameters)).toEqual(expect.arrayContaining(['AssetBucket', 'AssetPrefix']));
+  });
+
+  test.each([...TEMPLATE_KINDS])('%s: every parameter is described, constrained and in the interface', (kind) => {
+    const template = byKind(kind).template;
+    const ui = template.Metadata['AWS::CloudFormation::Interface'];
+    const grouped = ui.ParameterGroups.flatMap((g: any) => g.Parameters);
+    for (const [id, p] of Object.entries<any>(template.Parameters)) {
+      expect(p.Description).toEqual(expect.any(String));
+      expect(grouped).toContain(id);
+      expect(ui.ParameterLabels[id].default).toEqual(expect.any(String));
+      if (String(p.Type).startsWith('AWS::SSM::Parameter::Value<')) continue; // the AMI, AWS's own parameter
+      const constrained =
+        p.AllowedValues !== undefined ||
+        p.AllowedPattern !== undefined ||
+        (p.MinValue !== undefined && p.MaxValue !== undefined);
+      expect({ id, constrained, constraint: typeof p.ConstraintDescription }).toEqual({
+        id,
+        constrained: true,
+        constraint: 'string',
+      });
+    }
+  });
+
+  test('the Kong version parameter drives the ECS image tag through Ref', () => {
+    const container = kongContainer(byKind('dp-ecs-shared').template);
+    expect(container.Image).toEqual({ 'Fn::Join': ['', ['kong/kong-gateway:', { Ref: 'KongVersion' }]] });
+    expect(evaluate(container.Image, { KongVersion: '3.12.0.0' })).toBe('kong/kong-gateway:3.12.0.0');
+  });
+
+  test('the Kong version parameter drives the EC2 package repository and package', () => {
+    const template = byKind('dp-ec2-shared').template;
+    const launchTemplate = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::EC2::LaunchTemplate');
+    const userData = evaluate(launchTemplate.Properties.LaunchTemplateData.UserData['Fn::Base64'], INPUTS);
+    expect(userData).toContain('https://packages.konghq.com/public/gateway-311/');
+    expect(userData).toContain('kong-enterprise-edition-3.11.0.2');
+    expect(launchTemplate.Properties.LaunchTemplateData.InstanceType).toEqual({ Ref: 'InstanceType' });
+  });
+
+  test('the template renders the same Kong settings as the CDK path for the same inputs', () => {
+    // GIVEN the ECS data plane built through the construct with the same literal inputs
+    const stack = new Stack(unitTestApp(), 'Cdk');
+    const dp = new KongDataPlaneEcs(stack, 'DataPlane', {
+      dataPlaneName: INPUTS.DataPlaneName,
+      kongVersion: INPUTS.KongVersion,
+      controlPlane: {
+        clusterEndpoint: endpoint(INPUTS.ClusterHostname, KONG_PORTS.cluster),
+        telemetryEndpoint: endpoint(INPUTS.TelemetryHostname, KONG_PORTS.clusterTelemetry),
+        trust: new TrustByName('shared', INPUTS.TrustName),
+        kongVersion: INPUTS.KongVersion,
+        licenseSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'License', INPUTS.LicenseSecretName),
+      },
+    });
+    const cdk = kongContainer(Template.fromStack(stack).toJSON());
+    // WHEN the template's container is evaluated with those parameter values
+    const cfn = evaluate(kongContainer(byKind('dp-ecs-shared').template), INPUTS);
+    // THEN the environment, secret names and image are the same
+    expect(cfn.Environment).toEqual(cdk.Environment);
+    expect(cfn.Secrets.map((s: any) => s.Name)).toEqual(cdk.Secrets.map((s: any) => s.Name));
+    expect(cfn.Image).toBe(cdk.Image);
+    expect(Object.fromEntries(cfn.Environment.map((e: any) => [e.Name, e.Value]))).toMatchObject({
+      KONG_CLUSTER_CONTROL_PLANE: `${INPUTS.ClusterHostname}:8005`,
+      KONG_CLUSTER_MTLS: 'shared',
+    });
+    expect(dp.kongEnvironment.KONG_ROLE).toBe('data_plane');
+  });
+
+  test('pki templates read the CA from the trust parameter named by TrustName', () => {
+    const text = JSON.stringify(byKind('dp-ecs-pki').template);
+    expect(text).toContain('"/kong-fleet/",{"Ref":"TrustName"},"/certificate-authority-arn"');
+    const env = kongContainer(byKind('dp-ecs-pki').template).Secrets.map((s: any) => s.Name);
+    expect(env).toContain('KONG_CLUSTER_CA_CERT');
+  });
+
+  test('the output holds no secret', () => {
+    expect(secretFindings(out)).toEqual([]);
+  });
+
+  test('parameter patterns accept what the constructs accept and refuse the rest', () => {
+    const version = new RegExp(KONG_VERSION_PATTERN);
+    expect(['3.10.0.6', '3.4.0', '3.15.1.0'].every((v) => version.test(v))).toBe(true);
+    expect(['2.8.4', 'latest', '3.10', '3.10.0.6-ubuntu', '03.1.0'].some((v) => version.test(v))).toBe(false);
+    const dns = new RegExp(DNS_NAME_PATTERN);
+    expect(dns.test('cluster.kong.example.com')).toBe(true);
+    expect(['cluster', 'https://x.example.com', '-a.example.com', 'a..b'].some((v) => dns.test(v))).toBe(false);
+  });
+});
+
+describe('kong-fleet templates command', () => {
+  test('refuses an --out that is a file', async () => {
+    const file = path.join(out, 'not-a-dir');
+    fs.writeFileSync(file, '');
+    const errors: string[] = [];
+    const code = await main(['templates', '--out', file], { stdout: () => undefined, stderr: (t) => errors.push(t) });
+    expect(code).toBe(1);
+    expect(errors.join('')).toMatch(/templates --out: is not a directory/);
+  });
+
+  test('refuses a positional argument', async () => {
+    const errors: string[] = [];
+    const code = await main(['templates', 'fleet.yaml'], { stdout: () => undefined, stderr: (t) => errors.push(t) });
+    expect(code).toBe(64);
+    expect(errors.join('')).toMatch(/templates takes no file/);
+  });
+});
