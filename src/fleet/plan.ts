@@ -588,6 +588,17 @@ function checkIdentity({ oldModel, newModel, analyses, reasons, warnings }: Rule
         'trust yet: data planes disconnect until they roll; do it in a maintenance window',
     );
   }
+  const iamBefore = oldModel.controlPlane.database?.iamAuthentication ?? false;
+  const iamAfter = newModel.controlPlane.database?.iamAuthentication ?? false;
+  if (iamBefore !== iamAfter) {
+    warnings.push(
+      `controlPlane.database.iamAuthentication ${iamBefore} → ${iamAfter}: Kong signs in as another database user ` +
+        (iamAfter
+          ? "(kong_iam); tables Kong created as the master user stay the master's and later migrations fail on them " +
+            'until ownership moves — see docs/operations.md, "Switching an existing database"'
+          : '(the master user); kong_iam keeps the tables it created — see docs/operations.md'),
+    );
+  }
   if (before.validityDays !== after.validityDays && after.mode === before.mode) {
     warnings.push(
       `certificates.validityDays ${show(before.validityDays)} → ${show(after.validityDays)}: the cluster certificates ` +

@@ -587,6 +587,19 @@ describe('planFleet: rules 5-6, trust and control-plane identity', () => {
     expect(plan.modelChanges).toEqual(['~ certificates.mode shared → pki']);
   });
 
+  test('GIVEN the database switched to IAM authentication WHEN planned THEN a warning about table ownership', () => {
+    const iam = fleet((m) => {
+      (m.controlPlane as any).database = { ...m.controlPlane.database, iamAuthentication: true };
+    });
+    const plan = planFleet(fleet(), iam, stacks(), stacks());
+    expect(plan.verdict.warnings).toContainEqual(
+      expect.stringMatching(
+        /^controlPlane\.database\.iamAuthentication false → true: .*Switching an existing database/,
+      ),
+    );
+    expect(planFleet(fleet(), fleet(), stacks(), stacks()).verdict.warnings).toEqual([]);
+  });
+
   test('GIVEN pki with a different issuing CA WHEN planned THEN unsafe', () => {
     const pki = (ca: string) =>
       fleet((m) => {
