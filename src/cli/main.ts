@@ -48,7 +48,8 @@ const USAGE = `usage: kong-fleet <command> [options]
   plan <old-file> <new-file>      what changes from one fleet file to the other, and whether it is safe
   graph [file] [--out file.svg]   draw the fleet (SVG, plus Mermaid text next to it; default fleet.svg)
   templates [--out dir]           write standalone, parameterized CloudFormation templates (no CDK
-                                  bootstrap) and their Lambda assets (default dir cloudformation)
+                                  bootstrap) for the control plane (EC2, EKS) and the data planes
+                                  (ECS, EC2, EKS), and their Lambda assets (default dir cloudformation)
 
 exit codes: 0 ok / safe, 1 invalid fleet file, 2 unsafe plan, 3 security finding, 64 usage error,
             70 internal error
@@ -293,7 +294,14 @@ function templates(outdir: string, io: CliIo): number {
       "upload the assets (the bucket must be in the stacks' region):",
       `  aws s3 sync ${assets} s3://<bucket>/kong-fleet/ --exclude manifest.json`,
       '',
-      'deploy a data plane (the control plane first: see docs/cloudformation.md), e.g. on ECS:',
+      'deploy the control plane and its cluster trust first (here on EC2, shared mode; see docs/cloudformation.md):',
+      `  aws cloudformation deploy --stack-name kong-cp --template-file ${template('cp-ec2-shared')} \\`,
+      '    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --parameter-overrides \\',
+      '    AssetBucket=<bucket> AssetPrefix=kong-fleet/ KongVersion=3.10.0.6 TrustName=<trust name> \\',
+      '    ClusterHostname=cluster.kong.example.com TelemetryHostname=telemetry.kong.example.com \\',
+      '    HostedZoneId=<zone id> LicenseSecretName=<license secret name>',
+      '',
+      "then a data plane from the control plane's exports (kong-cp-ClusterEndpoint, -TelemetryEndpoint, -TrustName), e.g. on ECS:",
       `  aws cloudformation deploy --stack-name kong-dp-ecs --template-file ${template('dp-ecs-shared')} \\`,
       '    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --parameter-overrides \\',
       '    AssetBucket=<bucket> AssetPrefix=kong-fleet/ DataPlaneName=dp-ecs KongVersion=3.10.0.6 \\',

@@ -5,6 +5,7 @@ import { App, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ClusterMtlsMode } from '../kong/certificate-profile';
 import { endpoint } from '../kong/config';
@@ -14,6 +15,7 @@ import { DEFAULT_KONG_VERSION } from '../kong/version';
 import { IKongControlPlaneConnection } from '../core/control-plane-connection';
 import { KongDataPlaneEc2 } from '../data-plane/kong-data-plane-ec2';
 import { KongDataPlaneEcs } from '../data-plane/kong-data-plane-ecs';
+import { KongDataPlaneEks } from '../data-plane/kong-data-plane-eks';
 import {
   ASSET_BUCKET_PARAMETER,
   ASSET_PREFIX_PARAMETER,
@@ -21,11 +23,33 @@ import {
   TemplateAsset,
   TemplateAssetFolder,
 } from './parameterized-synthesizer';
+import { buildControlPlane, ControlPlaneRuntime } from './control-plane-template';
 import { dottedPart, leftoverSentinels, ref, replaceSentinels, Sentinel } from './sentinels';
+import {
+  BuiltPlane,
+  capacityParameter,
+  DNS_NAME_PATTERN,
+  instanceTypeParameter,
+  KONG_VERSION_PATTERN,
+  ParameterSpec,
+  SECRET_NAME_PATTERN,
+  TRUST_NAME_PATTERN,
+} from './template-parameters';
 import { TrustByName } from './template-trust';
 
 /** The plane kinds `kong-fleet templates` writes, one template each. */
-export const TEMPLATE_KINDS = ['dp-ecs-shared', 'dp-ecs-pki', 'dp-ec2-shared', 'dp-ec2-pki'] as const;
+export const TEMPLATE_KINDS = [
+  'cp-ec2-shared',
+  'cp-ec2-pki',
+  'cp-eks-shared',
+  'cp-eks-pki',
+  'dp-ecs-shared',
+  'dp-ecs-pki',
+  'dp-ec2-shared',
+  'dp-ec2-pki',
+  'dp-eks-shared',
+  'dp-eks-pki',
+] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 /**
@@ -41,13 +65,7 @@ export const TEMPLATE_SENTINELS = {
   licenseSecretName: 'kfsentinel/license',
 } as const;
 
-/** Versions the version parameter accepts: Kong Gateway 3.x, 3 or 4 parts (src/kong/version.ts). */
-export const KONG_VERSION_PATTERN = '^3\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?$';
-/** A DNS name of at least two labels (src/kong/net.ts isDnsName, without the all-numeric case). */
-export const DNS_NAME_PATTERN =
-  '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$';
-/** ARM (Graviton) types the EC2 template offers; Kong publishes aarch64 packages (the construct's default). */
-const EC2_INSTANCE_TYPES = ['m7g.large', 'm7g.xlarge', 'm7g.2xlarge', 'c7g.large', 'c7g.xlarge', 'c7g.2xlarge'];
+export { DNS_NAME_PATTERN, KONG_VERSION_PATTERN } from './template-parameters';
 
 /** A CloudFormation template as JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- templates are free-form JSON
@@ -70,22 +88,6 @@ export interface GeneratedTemplates {
   readonly assetsDir: string;
   readonly manifestFile: string;
   readonly assets: TemplateAsset[];
-}
-
-interface ParameterSpec {
-  readonly id: string;
-  readonly label: string;
-  readonly group: string;
-  readonly props: {
-    readonly type: 'String' | 'Number';
-    readonly description: string;
-    readonly default?: string | number;
-    readonly allowedPattern?: string;
-    readonly allowedValues?: string[];
-    readonly minValue?: number;
-    readonly maxValue?: number;
-    readonly constraintDescription: string;
-  };
 }
 
 /** Parameters of the data-plane templates that replace a sentinel. */
@@ -145,7 +147,7 @@ const DATA_PLANE_PARAMETERS: Record<keyof typeof TEMPLATE_SENTINELS, ParameterSp
       type: 'String',
       description:
         'Name of the kong-fleet cluster trust (same account and region): shared mode copies the secret kong-fleet/<name>/cluster-shared, pki mode reads the CA ARN from /kong-fleet/<name>/certificate-authority-arn',
-      allowedPattern: '^[a-z0-9][a-z0-9-]{0,47}$',
+      allowedPattern: TRUST_NAME_PATTERN,
       constraintDescription: '1 to 48 of a-z 0-9 -, starting with a letter or digit',
     },
   },
@@ -157,19 +159,13 @@ const DATA_PLANE_PARAMETERS: Record<keyof typeof TEMPLATE_SENTINELS, ParameterSp
       type: 'String',
       description:
         'Name of the Secrets Manager secret (this region) holding the Kong Enterprise license JSON, the same license as the control plane',
-      allowedPattern: '^[A-Za-z0-9/_+=.@-]{1,512}$',
+      allowedPattern: SECRET_NAME_PATTERN,
       constraintDescription: '1 to 512 of letters, digits and /_+=.@-',
     },
   },
 };
 
 const ASSET_GROUP = 'Lambda code (upload the assets folder first)';
-
-/** What building one kind gives the generator. */
-interface BuiltPlane {
-  readonly sentinels: Sentinel[];
-  readonly parameters: ParameterSpec[];
-}
 
 /**
  * Writes one standalone CloudFormation template per plane kind into `outDir`
@@ -228,12 +224,17 @@ export function generateTemplates(outDir: string, kinds: readonly TemplateKind[]
 }
 
 function describeKind(kind: TemplateKind): string {
-  const [, runtime, mode] = kind.split('-');
-  return `kong-fleet: Kong Gateway data plane on ${runtime === 'ecs' ? 'ECS Fargate' : 'EC2'} joining a control plane in ${mode} cluster_mtls mode (generated by kong-fleet templates)`;
+  const [plane, runtime, mode] = kind.split('-');
+  if (plane === 'cp') {
+    return `kong-fleet: Kong Gateway control plane on ${runtime === 'eks' ? 'EKS (Helm)' : 'EC2'} with its cluster trust (${mode} cluster_mtls mode), exporting what the data-plane templates take (generated by kong-fleet templates)`;
+  }
+  const on = { ecs: 'ECS Fargate', ec2: 'EC2', eks: 'EKS (Helm)' }[runtime] ?? runtime;
+  return `kong-fleet: Kong Gateway data plane on ${on} joining a control plane in ${mode} cluster_mtls mode (generated by kong-fleet templates)`;
 }
 
 function buildPlane(stack: Stack, kind: TemplateKind): BuiltPlane {
-  const [, runtime, mode] = kind.split('-') as [string, 'ecs' | 'ec2', ClusterMtlsMode];
+  const [plane, runtime, mode] = kind.split('-') as ['cp' | 'dp', string, ClusterMtlsMode];
+  if (plane === 'cp') return buildControlPlane(stack, runtime as ControlPlaneRuntime, mode);
   const parameters: ParameterSpec[] = Object.values(DATA_PLANE_PARAMETERS);
   const s = TEMPLATE_SENTINELS;
   const controlPlane: IKongControlPlaneConnection = {
@@ -267,6 +268,27 @@ function buildPlane(stack: Stack, kind: TemplateKind): BuiltPlane {
     const target = dp.scalableTarget.node.defaultChild as appscaling.CfnScalableTarget;
     target.addPropertyOverride('MinCapacity', ref(minTasks));
     target.addPropertyOverride('MaxCapacity', ref(maxTasks));
+  } else if (runtime === 'eks') {
+    // Kong's replicas (2 to 10, autoscaled) live in the Helm values: the node group is the parameter.
+    const minNodes = capacityParameter(
+      parameters,
+      'MinNodes',
+      'Minimum nodes',
+      'Minimum (and initial) number of EKS worker nodes, across Availability Zones (at least 2)',
+      2,
+    );
+    const maxNodes = capacityParameter(
+      parameters,
+      'MaxNodes',
+      'Maximum nodes',
+      'Maximum number of EKS worker nodes (at least MinNodes)',
+      4,
+    );
+    const dp = new KongDataPlaneEks(stack, 'DataPlane', common);
+    const nodes = dp.cluster.node.findChild('NodegroupNodes').node.defaultChild as eks.CfnNodegroup;
+    nodes.addPropertyOverride('ScalingConfig.MinSize', ref(minNodes));
+    nodes.addPropertyOverride('ScalingConfig.DesiredSize', ref(minNodes));
+    nodes.addPropertyOverride('ScalingConfig.MaxSize', ref(maxNodes));
   } else {
     const minSize = capacityParameter(
       parameters,
@@ -282,18 +304,7 @@ function buildPlane(stack: Stack, kind: TemplateKind): BuiltPlane {
       'Maximum number of Kong instances (above MinInstances: a rolling update launches before it terminates)',
       10,
     );
-    parameters.push({
-      id: 'InstanceType',
-      label: 'Instance type',
-      group: 'Capacity',
-      props: {
-        type: 'String',
-        description: 'EC2 instance type of the Kong instances (Graviton: Kong installs its aarch64 package)',
-        default: EC2_INSTANCE_TYPES[0],
-        allowedValues: EC2_INSTANCE_TYPES,
-        constraintDescription: `one of ${EC2_INSTANCE_TYPES.join(', ')}`,
-      },
-    });
+    instanceTypeParameter(parameters);
     const dp = new KongDataPlaneEc2(stack, 'DataPlane', common);
     const group = dp.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     group.addPropertyOverride('MinSize', ref(minSize));
@@ -314,30 +325,11 @@ function buildPlane(stack: Stack, kind: TemplateKind): BuiltPlane {
     id: 'CloudFormation-Validate::W2001',
     reason: 'the generator puts each parameter in place of its synth-time sentinel after synthesis',
   });
-  return { sentinels, parameters };
-}
-
-function capacityParameter(
-  parameters: ParameterSpec[],
-  id: string,
-  label: string,
-  description: string,
-  defaultValue: number,
-): string {
-  parameters.push({
-    id,
-    label,
-    group: 'Capacity',
-    props: {
-      type: 'Number',
-      description,
-      default: defaultValue,
-      minValue: 2,
-      maxValue: 100,
-      constraintDescription: 'a whole number from 2 to 100',
-    },
+  Validations.of(stack).acknowledge({
+    id: 'CloudFormation-Validate::W2509',
+    reason: "LicenseSecretName is the license secret's name; the value is read at run time",
   });
-  return id;
+  return { sentinels, parameters };
 }
 
 /** Parameters in place of the sentinels, descriptions for CDK's own parameters, the console interface. */
@@ -345,7 +337,8 @@ function finishTemplate(raw: CfnTemplate, plane: BuiltPlane, kind: TemplateKind)
   // Output descriptions must be plain strings: they name the parameter instead.
   for (const output of Object.values<Record<string, unknown>>(raw.Outputs ?? {})) {
     if (typeof output.Description !== 'string') continue;
-    for (const sentinel of plane.sentinels) {
+    // Longest first: a sentinel may end with another (the CP's host names end with its zone).
+    for (const sentinel of [...plane.sentinels].sort((a, b) => b.text.length - a.text.length)) {
       const name = (sentinel.value as { Ref?: string }).Ref ?? 'parameter';
       output.Description = (output.Description as string).split(sentinel.text).join(`<${name}>`);
     }

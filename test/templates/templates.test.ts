@@ -5,7 +5,11 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { main } from '../../src/cli/main';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { KongControlPlaneEc2 } from '../../src/control-plane/kong-control-plane-ec2';
+import { KongClusterTrust } from '../../src/core/kong-cluster-trust';
 import { KongDataPlaneEcs } from '../../src/data-plane/kong-data-plane-ecs';
+import { KongDataPlaneEks } from '../../src/data-plane/kong-data-plane-eks';
 import { endpoint } from '../../src/kong/config';
 import { KONG_PORTS } from '../../src/kong/ports';
 import {
@@ -16,6 +20,8 @@ import {
   TEMPLATE_KINDS,
   TEMPLATE_SENTINELS,
 } from '../../src/templates/plane-templates';
+import * as planeTemplates from '../../src/templates/plane-templates';
+import { CONTROL_PLANE_EXPORTS, CONTROL_PLANE_SENTINELS } from '../../src/templates/control-plane-template';
 import { TrustByName } from '../../src/templates/template-trust';
 import { cfnLintErrors, secretFindings } from '../support/output-checks';
 import { unitTestApp } from '../support/synth';
@@ -85,6 +91,8 @@ describe('kong-fleet templates', () => {
       /BootstrapVersion|hnb659fds|cdk-[a-z0-9]+-(assets|deploy|file-publishing|cfn-exec)|AWS::CDK::Metadata/,
     );
     for (const sentinel of Object.values(TEMPLATE_SENTINELS)) expect(text).not.toContain(sentinel);
+    for (const sentinel of Object.values(CONTROL_PLANE_SENTINELS)) expect(text).not.toContain(sentinel);
+    expect(text).not.toMatch(/kfsentinel/i);
     expect(text).not.toContain('gateway-398');
     const { Parameters, Rules } = byKind(kind).template;
     expect(Rules).toBeUndefined();
@@ -155,11 +163,190 @@ describe('kong-fleet templates', () => {
     expect(dp.kongEnvironment.KONG_ROLE).toBe('data_plane');
   });
 
+  test('the control-plane template renders the same boot script as the CDK path for the same inputs', () => {
+    // GIVEN the EC2 control plane built through the constructs with literal inputs, same construct ids
+    const stack = new Stack(unitTestApp(), 'CdkCp');
+    const trust = new KongClusterTrust(stack, 'Trust', { mode: 'shared', name: INPUTS.TrustName });
+    new KongControlPlaneEc2(stack, 'ControlPlane', {
+      trust,
+      hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'HostedZone', {
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        zoneName: 'kong.example.com',
+      }),
+      clusterHostname: INPUTS.ClusterHostname,
+      telemetryHostname: INPUTS.TelemetryHostname,
+      kongVersion: INPUTS.KongVersion,
+      licenseSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'License', INPUTS.LicenseSecretName),
+    });
+    const userData = (template: Record<string, any>) =>
+      Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::EC2::LaunchTemplate').Properties
+        .LaunchTemplateData.UserData['Fn::Base64'];
+    // WHEN both are evaluated (resource references stay unevaluated on both sides)
+    const cdk = evaluate(userData(Template.fromStack(stack).toJSON()), {});
+    const cfn = evaluate(userData(byKind('cp-ec2-shared').template), INPUTS);
+    // THEN they are the same script
+    expect(cfn).toBe(cdk);
+    expect(cfn).toContain('role = control_plane');
+  });
+
   test('pki templates read the CA from the trust parameter named by TrustName', () => {
     const text = JSON.stringify(byKind('dp-ecs-pki').template);
     expect(text).toContain('"/kong-fleet/",{"Ref":"TrustName"},"/certificate-authority-arn"');
     const env = kongContainer(byKind('dp-ecs-pki').template).Secrets.map((s: any) => s.Name);
     expect(env).toContain('KONG_CLUSTER_CA_CERT');
+  });
+
+  const CONTROL_PLANE_KINDS = TEMPLATE_KINDS.filter((k) => k.startsWith('cp-'));
+
+  test('there are control-plane templates on EC2 and EKS, in both trust modes', () => {
+    expect(CONTROL_PLANE_KINDS).toEqual(['cp-ec2-shared', 'cp-ec2-pki', 'cp-eks-shared', 'cp-eks-pki']);
+  });
+
+  test.each(CONTROL_PLANE_KINDS)('%s exports the data-plane inputs under the stack name', (kind) => {
+    const outputs = byKind(kind).template.Outputs;
+    const exported = Object.values<any>(outputs)
+      .filter((o) => o.Export)
+      .map((o) => [o.Export.Name['Fn::Sub'], o.Value]);
+    const expected: [string, unknown][] = [
+      ['${AWS::StackName}-ClusterEndpoint', { Ref: 'ClusterHostname' }],
+      ['${AWS::StackName}-TelemetryEndpoint', { Ref: 'TelemetryHostname' }],
+      ['${AWS::StackName}-TrustName', { Ref: 'TrustName' }],
+      ['${AWS::StackName}-TrustMode', kind.endsWith('pki') ? 'pki' : 'shared'],
+    ];
+    if (kind.endsWith('pki')) {
+      expected.push([
+        '${AWS::StackName}-CertificateAuthorityArnParameter',
+        { 'Fn::Join': ['', ['/kong-fleet/', { Ref: 'TrustName' }, '/certificate-authority-arn']] },
+      ]);
+    }
+    expect(exported).toEqual(expected);
+    // Each export the docs map to a DP parameter is one every DP template takes.
+    for (const [suffix, dpParameter] of Object.entries(CONTROL_PLANE_EXPORTS)) {
+      if (dpParameter.startsWith('(')) continue;
+      expect(expected.map(([name]) => name)).toContain(`\${AWS::StackName}-${suffix}`);
+      for (const dp of TEMPLATE_KINDS.filter((k) => k.startsWith('dp-'))) {
+        expect(Object.keys(byKind(dp).template.Parameters)).toContain(dpParameter);
+      }
+    }
+  });
+
+  test('docs/cloudformation.md documents every control-plane export and the DP parameter it fills', () => {
+    const docs = fs.readFileSync(path.join(__dirname, '../../docs/cloudformation.md'), 'utf8');
+    for (const [suffix, dpParameter] of Object.entries(CONTROL_PLANE_EXPORTS)) {
+      const row = docs.split('\n').find((l) => l.includes(`\`<cp stack>-${suffix}\``));
+      expect({ suffix, row: row !== undefined }).toEqual({ suffix, row: true });
+      if (!dpParameter.startsWith('(')) expect(row).toContain(`\`${dpParameter}\``);
+    }
+  });
+
+  test('the control plane creates the trust named by TrustName and uses the zone of HostedZoneId', () => {
+    const shared = Template.fromJSON(byKind('cp-ec2-shared').template);
+    shared.hasResourceProperties('AWS::Route53::RecordSet', {
+      HostedZoneId: { Ref: 'HostedZoneId' },
+      Name: { 'Fn::Join': ['', [{ Ref: 'ClusterHostname' }, '.']] },
+    });
+    shared.hasResourceProperties('AWS::Route53::RecordSet', {
+      HostedZoneId: { Ref: 'HostedZoneId' },
+      Name: { 'Fn::Join': ['', [{ Ref: 'TelemetryHostname' }, '.']] },
+    });
+    expect(JSON.stringify(shared.toJSON())).toContain('"kong-fleet/",{"Ref":"TrustName"},"/cluster-shared"');
+    const pki = Template.fromJSON(byKind('cp-ec2-pki').template);
+    pki.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: { 'Fn::Join': ['', ['/kong-fleet/', { Ref: 'TrustName' }, '/certificate-authority-arn']] },
+    });
+    pki.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 1);
+    // Capacity and instance type are the parameters, also for the rolling update and signals.
+    const group = Object.values<any>(byKind('cp-ec2-pki').template.Resources).find(
+      (r) => r.Type === 'AWS::AutoScaling::AutoScalingGroup',
+    );
+    expect(group.Properties.MinSize).toEqual({ Ref: 'MinInstances' });
+    expect(group.Properties.MaxSize).toEqual({ Ref: 'MaxInstances' });
+    expect(group.CreationPolicy.ResourceSignal.Count).toEqual({ Ref: 'MinInstances' });
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate.MinInstancesInService).toEqual({ Ref: 'MinInstances' });
+  });
+
+  test("the Kong version parameter drives the control plane's package and version tag", () => {
+    const template = byKind('cp-ec2-shared').template;
+    const launchTemplate = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::EC2::LaunchTemplate');
+    const userData = evaluate(launchTemplate.Properties.LaunchTemplateData.UserData['Fn::Base64'], INPUTS);
+    expect(userData).toContain('https://packages.konghq.com/public/gateway-311/');
+    expect(userData).toContain('kong-enterprise-edition-3.11.0.2');
+    expect(userData).toContain('control plane');
+    expect(userData).not.toContain('3.98');
+    expect(launchTemplate.Properties.LaunchTemplateData.InstanceType).toEqual({ Ref: 'InstanceType' });
+    const group = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::AutoScaling::AutoScalingGroup');
+    expect(group.Properties.Tags).toContainEqual(
+      expect.objectContaining({ Key: 'kong-fleet:kong-version', Value: { Ref: 'KongVersion' } }),
+    );
+  });
+
+  test("the Kong version parameter drives the EKS control plane's image tag; node counts are parameters", () => {
+    const template = byKind('cp-eks-shared').template;
+    const chart = Object.values<any>(template.Resources).find(
+      (r) => r.Type === 'Custom::AWSCDK-EKS-HelmChart' && r.Properties.Chart === 'kong',
+    );
+    expect(JSON.stringify(chart.Properties.Values)).toContain('"tag\\":\\"",{"Ref":"KongVersion"}');
+    const values = JSON.parse(evaluate(chart.Properties.Values, INPUTS));
+    expect(values.image).toEqual({ repository: 'kong/kong-gateway', tag: '3.11.0.2' });
+    expect(values.env).toMatchObject({ role: 'control_plane', cluster_mtls: 'shared' });
+    const nodes = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::EKS::Nodegroup');
+    expect(nodes.Properties.ScalingConfig).toEqual({
+      MinSize: { Ref: 'MinNodes' },
+      DesiredSize: { Ref: 'MinNodes' },
+      MaxSize: { Ref: 'MaxNodes' },
+    });
+  });
+
+  test('the EKS templates ship the kubectl and AWS CLI layers as zip files in the asset folder', () => {
+    const layers = result.assets.filter((a) => a.packaging === 'file');
+    expect(layers.length).toBeGreaterThanOrEqual(2);
+    for (const layer of layers) {
+      expect(layer.templates).toEqual([
+        'cp-eks-pki.template.json',
+        'cp-eks-shared.template.json',
+        'dp-eks-pki.template.json',
+        'dp-eks-shared.template.json',
+      ]);
+    }
+    const template = byKind('cp-eks-pki').template;
+    const layerVersions = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::LayerVersion');
+    expect(layerVersions.length).toBeGreaterThanOrEqual(2);
+    for (const layer of layerVersions) {
+      expect(layer.Properties.Content.S3Bucket).toEqual({ Ref: 'AssetBucket' });
+    }
+  });
+
+  test('the EKS data-plane template renders the same Helm values as the CDK path for the same inputs', () => {
+    // GIVEN the EKS data plane built through the construct with literal inputs, same construct ids
+    const stack = new Stack(unitTestApp(), 'CdkDpEks');
+    new KongDataPlaneEks(stack, 'DataPlane', {
+      dataPlaneName: INPUTS.DataPlaneName,
+      kongVersion: INPUTS.KongVersion,
+      controlPlane: {
+        clusterEndpoint: endpoint(INPUTS.ClusterHostname, KONG_PORTS.cluster),
+        telemetryEndpoint: endpoint(INPUTS.TelemetryHostname, KONG_PORTS.clusterTelemetry),
+        trust: new TrustByName('pki', INPUTS.TrustName),
+        kongVersion: INPUTS.KongVersion,
+        licenseSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'License', INPUTS.LicenseSecretName),
+      },
+    });
+    const kongValues = (template: Record<string, any>, values: Record<string, string>) => {
+      const chart = Object.values<any>(template.Resources).find(
+        (r) => r.Type === 'Custom::AWSCDK-EKS-HelmChart' && r.Properties.Chart === 'kong',
+      );
+      return JSON.parse(evaluate(chart.Properties.Values, values));
+    };
+    // WHEN the template's values are evaluated with those parameter values
+    const cfn = kongValues(byKind('dp-eks-pki').template, INPUTS);
+    // THEN they are the CDK path's values
+    expect(cfn).toEqual(kongValues(Template.fromStack(stack).toJSON(), {}));
+    expect(cfn.image.tag).toBe(INPUTS.KongVersion);
+    expect(cfn.env).toMatchObject({
+      role: 'data_plane',
+      cluster_mtls: 'pki',
+      cluster_control_plane: `${INPUTS.ClusterHostname}:8005`,
+      cluster_dp_labels: `dp:${INPUTS.DataPlaneName}`,
+    });
   });
 
   test('the output holds no secret', () => {
@@ -177,6 +364,26 @@ describe('kong-fleet templates', () => {
 });
 
 describe('kong-fleet templates command', () => {
+  test('prints the upload line, then the control plane deploy line before the data plane one', async () => {
+    // The generation of this file, not a second one.
+    const spy = jest.spyOn(planeTemplates, 'generateTemplates').mockReturnValue(result);
+    try {
+      const printed: string[] = [];
+      const code = await main(['templates', '--out', out], { stdout: (t) => printed.push(t), stderr: () => undefined });
+      expect(code).toBe(0);
+      const text = printed.join('');
+      const sync = text.indexOf('aws s3 sync');
+      const cp = text.indexOf('cp-ec2-shared.template.json \\');
+      const dp = text.indexOf('dp-ecs-shared.template.json \\');
+      expect(sync).toBeGreaterThan(-1);
+      expect(cp).toBeGreaterThan(sync);
+      expect(dp).toBeGreaterThan(cp);
+      expect(text.slice(cp, dp)).toMatch(/HostedZoneId=.*LicenseSecretName=/s);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('refuses an --out that is a file', async () => {
     const file = path.join(out, 'not-a-dir');
     fs.writeFileSync(file, '');
