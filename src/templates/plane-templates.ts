@@ -24,6 +24,7 @@ import {
   TemplateAssetFolder,
 } from './parameterized-synthesizer';
 import { buildControlPlane, ControlPlaneRuntime } from './control-plane-template';
+import { EXISTING_VPC_PARAMETERS, vpcSubtree, VpcSubtree, withExistingVpcOption } from './existing-vpc';
 import { dottedPart, leftoverSentinels, ref, replaceSentinels, Sentinel } from './sentinels';
 import {
   BuiltPlane,
@@ -197,21 +198,22 @@ export function generateTemplates(outDir: string, kinds: readonly TemplateKind[]
       context: { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:enable-path-metadata': false },
     });
     const assets = new TemplateAssetFolder(path.join(out, 'assets'));
-    const built = new Map<TemplateKind, { stack: Stack; plane: BuiltPlane }>();
+    const built = new Map<TemplateKind, { stack: Stack; plane: BuiltPlane; vpc: VpcSubtree }>();
     for (const kind of kinds) {
       const stack = new Stack(app, kind, {
         synthesizer: new ParameterizedSynthesizer(assets, `${kind}.template.json`),
         analyticsReporting: false,
         description: describeKind(kind),
       });
-      built.set(kind, { stack, plane: buildPlane(stack, kind) });
+      const plane = buildPlane(stack, kind);
+      built.set(kind, { stack, plane, vpc: vpcSubtree(stack) });
     }
     const assembly = app.synth();
     fs.mkdirSync(out, { recursive: true });
     const templates: GeneratedTemplate[] = [];
-    for (const [kind, { stack, plane }] of built) {
+    for (const [kind, { stack, plane, vpc }] of built) {
       const raw = JSON.parse(fs.readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8'));
-      const template = finishTemplate(raw, plane, kind);
+      const template = finishTemplate(raw, plane, vpc, kind);
       const file = path.join(out, `${kind}.template.json`);
       fs.writeFileSync(file, `${JSON.stringify(template, null, 1)}\n`);
       templates.push({ kind, file, template });
@@ -332,8 +334,11 @@ function buildPlane(stack: Stack, kind: TemplateKind): BuiltPlane {
   return { sentinels, parameters };
 }
 
-/** Parameters in place of the sentinels, descriptions for CDK's own parameters, the console interface. */
-function finishTemplate(raw: CfnTemplate, plane: BuiltPlane, kind: TemplateKind): CfnTemplate {
+/**
+ * Parameters in place of the sentinels, the existing-VPC option (existing-vpc.ts), descriptions for
+ * CDK's own parameters, the console interface.
+ */
+function finishTemplate(raw: CfnTemplate, plane: BuiltPlane, vpc: VpcSubtree, kind: TemplateKind): CfnTemplate {
   // Output descriptions must be plain strings: they name the parameter instead.
   for (const output of Object.values<Record<string, unknown>>(raw.Outputs ?? {})) {
     if (typeof output.Description !== 'string') continue;
@@ -343,7 +348,7 @@ function finishTemplate(raw: CfnTemplate, plane: BuiltPlane, kind: TemplateKind)
       output.Description = (output.Description as string).split(sentinel.text).join(`<${name}>`);
     }
   }
-  const template = replaceSentinels(raw, plane.sentinels);
+  const template = withExistingVpcOption(replaceSentinels(raw, plane.sentinels), vpc, `template ${kind}`);
   const left = leftoverSentinels(template, plane.sentinels);
   if (left.length > 0) {
     throw new KongFleetError(`template ${kind}`, 'a synth-time value could not be replaced by its parameter', {
@@ -357,7 +362,7 @@ function finishTemplate(raw: CfnTemplate, plane: BuiltPlane, kind: TemplateKind)
     labels[id] = { default: label };
     groups.set(group, [...(groups.get(group) ?? []), id]);
   };
-  for (const spec of plane.parameters) add(spec.group, spec.id, spec.label);
+  for (const spec of [...plane.parameters, ...EXISTING_VPC_PARAMETERS]) add(spec.group, spec.id, spec.label);
   for (const [id, parameter] of Object.entries<Record<string, unknown>>(template.Parameters ?? {})) {
     if (labels[id]) continue;
     if (id === ASSET_BUCKET_PARAMETER) add(ASSET_GROUP, id, 'Asset bucket');

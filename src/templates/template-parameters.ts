@@ -19,7 +19,7 @@ export interface ParameterSpec {
   readonly label: string;
   readonly group: string;
   readonly props: {
-    readonly type: 'String' | 'Number';
+    readonly type: 'String' | 'Number' | 'CommaDelimitedList';
     readonly description: string;
     readonly default?: string | number;
     readonly allowedPattern?: string;

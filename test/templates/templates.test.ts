@@ -23,6 +23,8 @@ import {
 import * as planeTemplates from '../../src/templates/plane-templates';
 import { CONTROL_PLANE_EXPORTS, CONTROL_PLANE_SENTINELS } from '../../src/templates/control-plane-template';
 import { TrustByName } from '../../src/templates/template-trust';
+import { CREATE_VPC_CONDITION, EXISTING_VPC_PARAMETERS } from '../../src/templates/existing-vpc';
+import { unguardedReferences } from './conditional-references';
 import { cfnLintErrors, secretFindings } from '../support/output-checks';
 import { unitTestApp } from '../support/synth';
 
@@ -95,7 +97,8 @@ describe('kong-fleet templates', () => {
     expect(text).not.toMatch(/kfsentinel/i);
     expect(text).not.toContain('gateway-398');
     const { Parameters, Rules } = byKind(kind).template;
-    expect(Rules).toBeUndefined();
+    // The only rule is the existing-VPC inputs check, not CDK's CheckBootstrapVersion.
+    expect(Object.keys(Rules)).toEqual(['ExistingVpcInputs']);
     expect(Object.keys(Parameters)).toEqual(expect.arrayContaining(['AssetBucket', 'AssetPrefix']));
   });
 
@@ -118,6 +121,72 @@ describe('kong-fleet templates', () => {
         constraint: 'string',
       });
     }
+  });
+
+  const NETWORK_TYPES = [
+    'AWS::EC2::VPC',
+    'AWS::EC2::Subnet',
+    'AWS::EC2::RouteTable',
+    'AWS::EC2::SubnetRouteTableAssociation',
+    'AWS::EC2::Route',
+    'AWS::EC2::EIP',
+    'AWS::EC2::NatGateway',
+    'AWS::EC2::InternetGateway',
+    'AWS::EC2::VPCGatewayAttachment',
+    'AWS::EC2::FlowLog',
+  ];
+
+  test.each([...TEMPLATE_KINDS])('%s creates its VPC only when VpcId is empty', (kind) => {
+    const template = byKind(kind).template;
+    const resources: Record<string, any> = template.Resources;
+    const conditional = Object.keys(resources).filter((id) => resources[id].Condition === CREATE_VPC_CONDITION);
+    // Every network resource is conditional, and so are the flow log's role, policy, log group and key.
+    const network = Object.keys(resources).filter((id) => NETWORK_TYPES.includes(resources[id].Type));
+    expect(network.length).toBeGreaterThanOrEqual(22);
+    expect(conditional).toEqual(expect.arrayContaining(network));
+    const flowLog = Object.values<any>(resources).find((r) => r.Type === 'AWS::EC2::FlowLog');
+    const logGroup = flowLog.Properties.LogGroupName.Ref;
+    const role = flowLog.Properties.DeliverLogsPermissionArn['Fn::GetAtt'][0];
+    const key = resources[logGroup].Properties.KmsKeyId['Fn::GetAtt'][0];
+    expect(conditional).toEqual(expect.arrayContaining([logGroup, role, key]));
+    expect(conditional.map((id) => resources[id].Type).sort()).toEqual(
+      [
+        ...network.map((id) => resources[id].Type),
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'AWS::Logs::LogGroup',
+        'AWS::KMS::Key',
+      ].sort(),
+    );
+    // No resource or output outside the VPC reaches one of them except through Fn::If [CreateVpc, …].
+    expect(unguardedReferences(template, CREATE_VPC_CONDITION)).toEqual([]);
+    expect(template.Conditions[CREATE_VPC_CONDITION]).toEqual({ 'Fn::Equals': [{ Ref: 'VpcId' }, ''] });
+    // The existing network's parameters are in the interface, in one group.
+    const ui = template.Metadata['AWS::CloudFormation::Interface'];
+    const group = ui.ParameterGroups.find((g: any) => g.Parameters.includes('VpcId'));
+    expect(group.Parameters).toEqual(EXISTING_VPC_PARAMETERS.map((p) => p.id));
+    expect(group.Label.default).toMatch(/^Network/);
+  });
+
+  test('with an existing VPC, subnets and CIDR come from the parameters', () => {
+    const byId: Record<string, any> = byKind('cp-ec2-shared').template.Resources;
+    const resources = Object.values<any>(byId);
+    const nlb = resources.find((r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    // The internet-facing cluster NLB: public subnets; its wait for their internet routes only when they are created.
+    expect(nlb.Properties.Subnets.map((s: any) => s['Fn::If'][2])).toEqual([
+      { 'Fn::Select': [0, { Ref: 'PublicSubnetIds' }] },
+      { 'Fn::Select': [1, { Ref: 'PublicSubnetIds' }] },
+    ]);
+    expect((nlb.DependsOn as string[]).filter((id) => byId[id].Condition)).toEqual([]);
+    expect(nlb.Metadata.KongFleetCreatedVpcDependsOn['Fn::If'][1]).toHaveLength(4);
+    const group = resources.find((r) => r.Type === 'AWS::AutoScaling::AutoScalingGroup');
+    expect(group.Properties.VPCZoneIdentifier.map((s: any) => s['Fn::If'][2])).toEqual([
+      { 'Fn::Select': [0, { Ref: 'PrivateSubnetIds' }] },
+      { 'Fn::Select': [1, { Ref: 'PrivateSubnetIds' }] },
+    ]);
+    const text = JSON.stringify(resources);
+    expect(text).toContain('{"Ref":"VpcCidr"}');
+    expect(text).toContain('{"Ref":"VpcId"}');
   });
 
   test('the Kong version parameter drives the ECS image tag through Ref', () => {
