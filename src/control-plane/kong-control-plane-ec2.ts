@@ -8,17 +8,19 @@ import { Construct } from 'constructs';
 import { controlPlaneConfig, Endpoint, secretRef } from '../kong/config';
 import { formatHostPort } from '../kong/net';
 import { KONG_PORTS } from '../kong/ports';
-import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { IKongClusterTrust } from '../core/cluster-credentials';
-import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/control-plane-connection';
+import {
+  IKongControlPlaneConnection,
+  KongControlPlaneBaseProps,
+  resolveControlPlaneVersion,
+} from '../core/control-plane-connection';
 import { KongEc2InstanceProps, KongEc2Instances, kongEc2Sizing, KongEc2Secret } from '../core/kong-ec2-instances';
 import { clusterCredentialRef, KONG_EC2_PATHS, KONG_EC2_SECRETS, WHOLE_SECRET } from '../kong/ec2-user-data';
 import { KongDatabase } from '../core/kong-database';
 import { addClusterEndpoints } from '../core/cluster-endpoints';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
-import { validateHostname } from '../core/hostnames';
 
 /** Properties of {@link KongControlPlaneEc2}. */
 export interface KongControlPlaneEc2Props extends KongControlPlaneBaseProps, KongEc2InstanceProps {
@@ -92,10 +94,7 @@ export class KongControlPlaneEc2 extends Construct implements IKongControlPlaneC
   constructor(scope: Construct, id: string, props: KongControlPlaneEc2Props) {
     super(scope, id);
     const where = this.node.path;
-    this.kongVersion = props.kongVersion ?? DEFAULT_KONG_VERSION;
-    parseKongVersion(this.kongVersion, `${where}.kongVersion`);
-    validateHostname(props.clusterHostname, props.hostedZone, `${where}.clusterHostname`);
-    validateHostname(props.telemetryHostname, props.hostedZone, `${where}.telemetryHostname`);
+    this.kongVersion = resolveControlPlaneVersion(this, props);
     const sizing = kongEc2Sizing(props, (props.minCapacity ?? 2) + 1, where);
     this.trust = props.trust;
     this.licenseSecret = props.licenseSecret;

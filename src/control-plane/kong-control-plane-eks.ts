@@ -9,9 +9,12 @@ import { KongFleetError } from '../kong/errors';
 import { deepMerge } from '../kong/merge';
 import { KONG_PORTS } from '../kong/ports';
 import { renderHelmValues } from '../kong/render';
-import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import { IKongClusterTrust } from '../core/cluster-credentials';
-import { IKongControlPlaneConnection, KongControlPlaneBaseProps } from '../core/control-plane-connection';
+import {
+  IKongControlPlaneConnection,
+  KongControlPlaneBaseProps,
+  resolveControlPlaneVersion,
+} from '../core/control-plane-connection';
 import { KongDatabase } from '../core/kong-database';
 import { KongEksAddons } from '../core/kong-eks-addons';
 import { KongEksCluster } from '../core/kong-eks-cluster';
@@ -19,7 +22,6 @@ import { KongEksRelease } from '../core/kong-eks-release';
 import { addClusterEndpoints } from '../core/cluster-endpoints';
 import { KongLoadBalancer } from '../core/kong-load-balancer';
 import { KongVpc } from '../core/kong-vpc';
-import { validateHostname } from '../core/hostnames';
 import {
   KUBERNETES_SECRET_NAMES,
   planeSecretSyncs,
@@ -85,10 +87,7 @@ export class KongControlPlaneEks extends Construct implements IKongControlPlaneC
   constructor(scope: Construct, id: string, props: KongControlPlaneEksProps) {
     super(scope, id);
     const where = this.node.path;
-    this.kongVersion = props.kongVersion ?? DEFAULT_KONG_VERSION;
-    parseKongVersion(this.kongVersion, `${where}.kongVersion`);
-    validateHostname(props.clusterHostname, props.hostedZone, `${where}.clusterHostname`);
-    validateHostname(props.telemetryHostname, props.hostedZone, `${where}.telemetryHostname`);
+    this.kongVersion = resolveControlPlaneVersion(this, props);
     const replicas = props.replicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 2) {
       throw new KongFleetError(`${where}.replicas`, 'a control plane needs at least 2 replicas across AZs', {

@@ -2,7 +2,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Endpoint } from '../kong/config';
+import type { Construct } from 'constructs';
+import { DEFAULT_KONG_VERSION, parseKongVersion } from '../kong/version';
 import type { IKongClusterTrust } from './cluster-credentials';
+import { validateHostname } from './hostnames';
 
 /**
  * What a data plane needs to know about its control plane. Every control-plane construct
@@ -110,4 +113,18 @@ export interface KongControlPlaneBaseProps {
    * @default - none
    */
   readonly kongSettings?: Record<string, string>;
+}
+
+/**
+ * The checks every self-hosted control-plane construct starts with, before anything is built: its
+ * Kong version (default {@link DEFAULT_KONG_VERSION}) parses, and its cluster and telemetry names
+ * lie inside the hosted zone. Returns the version.
+ */
+export function resolveControlPlaneVersion(scope: Construct, props: KongControlPlaneBaseProps): string {
+  const where = scope.node.path;
+  const kongVersion = props.kongVersion ?? DEFAULT_KONG_VERSION;
+  parseKongVersion(kongVersion, `${where}.kongVersion`);
+  validateHostname(props.clusterHostname, props.hostedZone, `${where}.clusterHostname`);
+  validateHostname(props.telemetryHostname, props.hostedZone, `${where}.telemetryHostname`);
+  return kongVersion;
 }

@@ -1,7 +1,6 @@
 import { CfnOutput, CfnParameter, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ClusterMtlsMode } from '../kong/certificate-profile';
@@ -17,6 +16,7 @@ import {
   DNS_NAME_PATTERN,
   instanceTypeParameter,
   KONG_VERSION_PATTERN,
+  nodeGroupCapacityParameters,
   ParameterSpec,
   SECRET_NAME_PATTERN,
   TRUST_NAME_PATTERN,
@@ -245,24 +245,7 @@ function ec2ControlPlane(
  * (a replica count inside the Helm values cannot be a parameter).
  */
 function eksControlPlane(stack: Stack, parameters: ParameterSpec[], props: ControlPlaneInputs): KongControlPlaneEks {
-  const minNodes = capacityParameter(
-    parameters,
-    'MinNodes',
-    'Minimum nodes',
-    'Minimum (and initial) number of EKS worker nodes of the control-plane cluster, across Availability Zones (at least 2)',
-    2,
-  );
-  const maxNodes = capacityParameter(
-    parameters,
-    'MaxNodes',
-    'Maximum nodes',
-    'Maximum number of EKS worker nodes (at least MinNodes)',
-    4,
-  );
   const cp = new KongControlPlaneEks(stack, 'ControlPlane', props);
-  const nodes = cp.cluster.node.findChild('NodegroupNodes').node.defaultChild as eks.CfnNodegroup;
-  nodes.addPropertyOverride('ScalingConfig.MinSize', ref(minNodes));
-  nodes.addPropertyOverride('ScalingConfig.DesiredSize', ref(minNodes));
-  nodes.addPropertyOverride('ScalingConfig.MaxSize', ref(maxNodes));
+  nodeGroupCapacityParameters(parameters, cp.cluster, ' of the control-plane cluster');
   return cp;
 }

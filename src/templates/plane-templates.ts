@@ -5,7 +5,6 @@ import { App, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ClusterMtlsMode } from '../kong/certificate-profile';
 import { endpoint } from '../kong/config';
@@ -32,6 +31,7 @@ import {
   DNS_NAME_PATTERN,
   instanceTypeParameter,
   KONG_VERSION_PATTERN,
+  nodeGroupCapacityParameters,
   ParameterSpec,
   SECRET_NAME_PATTERN,
   TRUST_NAME_PATTERN,
@@ -272,25 +272,8 @@ function buildPlane(stack: Stack, kind: TemplateKind): BuiltPlane {
     target.addPropertyOverride('MaxCapacity', ref(maxTasks));
   } else if (runtime === 'eks') {
     // Kong's replicas (2 to 10, autoscaled) live in the Helm values: the node group is the parameter.
-    const minNodes = capacityParameter(
-      parameters,
-      'MinNodes',
-      'Minimum nodes',
-      'Minimum (and initial) number of EKS worker nodes, across Availability Zones (at least 2)',
-      2,
-    );
-    const maxNodes = capacityParameter(
-      parameters,
-      'MaxNodes',
-      'Maximum nodes',
-      'Maximum number of EKS worker nodes (at least MinNodes)',
-      4,
-    );
     const dp = new KongDataPlaneEks(stack, 'DataPlane', common);
-    const nodes = dp.cluster.node.findChild('NodegroupNodes').node.defaultChild as eks.CfnNodegroup;
-    nodes.addPropertyOverride('ScalingConfig.MinSize', ref(minNodes));
-    nodes.addPropertyOverride('ScalingConfig.DesiredSize', ref(minNodes));
-    nodes.addPropertyOverride('ScalingConfig.MaxSize', ref(maxNodes));
+    nodeGroupCapacityParameters(parameters, dp.cluster, '');
   } else {
     const minSize = capacityParameter(
       parameters,

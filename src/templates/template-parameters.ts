@@ -1,5 +1,6 @@
 /** Parameter specifications shared by the plane templates (data and control planes). */
-import type { Sentinel } from './sentinels';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { ref, type Sentinel } from './sentinels';
 
 /** Versions the version parameter accepts: Kong Gateway 3.x, 3 or 4 parts (src/kong/version.ts). */
 export const KONG_VERSION_PATTERN = '^3\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?$';
@@ -52,6 +53,32 @@ export function capacityParameter(
     },
   });
   return id;
+}
+
+/**
+ * `MinNodes` / `MaxNodes` parameters for the managed node group of a plane's own EKS cluster, put
+ * on the node group as property overrides (Kong's replica counts live in Helm values and cannot be
+ * parameters; the nodes they run on can).
+ */
+export function nodeGroupCapacityParameters(parameters: ParameterSpec[], cluster: eks.Cluster, what: string): void {
+  const minNodes = capacityParameter(
+    parameters,
+    'MinNodes',
+    'Minimum nodes',
+    `Minimum (and initial) number of EKS worker nodes${what}, across Availability Zones (at least 2)`,
+    2,
+  );
+  const maxNodes = capacityParameter(
+    parameters,
+    'MaxNodes',
+    'Maximum nodes',
+    'Maximum number of EKS worker nodes (at least MinNodes)',
+    4,
+  );
+  const nodes = cluster.node.findChild('NodegroupNodes').node.defaultChild as eks.CfnNodegroup;
+  nodes.addPropertyOverride('ScalingConfig.MinSize', ref(minNodes));
+  nodes.addPropertyOverride('ScalingConfig.DesiredSize', ref(minNodes));
+  nodes.addPropertyOverride('ScalingConfig.MaxSize', ref(maxNodes));
 }
 
 /** Adds the `InstanceType` parameter (Graviton types) and returns its id. */
