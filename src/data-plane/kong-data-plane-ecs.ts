@@ -17,6 +17,7 @@ import { renderEnvironment } from '../kong/render';
 import { KONG_GATEWAY_IMAGE } from '../kong/version';
 import { acknowledgeNag } from '../core/acknowledge';
 import { ClusterCredentials } from '../core/cluster-credentials';
+import { IKongControlPlaneConnection } from '../core/control-plane-connection';
 import {
   connectSharedServices,
   dataPlaneKongConfig,
@@ -238,32 +239,15 @@ export class KongDataPlaneEcs extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
-    // Kong writes its prefix (/usr/local/kong: nginx.conf, .kong_env, pids, sockets, default TLS
-    // certificates) at every start. Fargate's scratch volumes are root-owned 0755 and the image,
-    // which runs as the non-root `kong` user, declares no VOLUME to give them its ownership, so a
-    // read-only root filesystem would need Kong to run as root: the root filesystem stays writable.
-    this.container = this.taskDefinition.addContainer(CONTAINER_NAME, {
-      image: ecs.ContainerImage.fromRegistry(`${KONG_GATEWAY_IMAGE}:${this.kongVersion}`),
-      essential: true,
+    this.container = addKongContainer(this.taskDefinition, {
+      kongVersion: this.kongVersion,
       // Kong's settings, and what Kong's AWS clients read from the process (AWS_REGION of a fallback
       // configuration bucket in another region).
       environment: { ...rendered.environment, ...resolved.environment },
       secrets,
-      portMappings: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status].map((containerPort) => ({
-        containerPort,
-        protocol: ecs.Protocol.TCP,
-      })),
-      // Liveness only: readiness (a loaded configuration) is the NLB's /status/ready check, so a
-      // control-plane outage does not make ECS replace data planes that still serve their last config.
-      healthCheck: {
-        command: ['CMD-SHELL', 'kong health'],
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
+      ports: [KONG_PORTS.proxyHttp, KONG_PORTS.proxyHttps, KONG_PORTS.status],
+      credentials,
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
-      readonlyRootFilesystem: false,
       logging: props.accessLogDestination
         ? addEcsLogRouter(this, {
             taskDefinition: this.taskDefinition,
@@ -271,13 +255,8 @@ export class KongDataPlaneEcs extends Construct {
             dataPlaneName: this.dataPlaneName,
             routerLogGroup: this.logGroup,
           })
-        : ecs.LogDrivers.awsLogs({
-            logGroup: this.logGroup,
-            streamPrefix: this.dataPlaneName,
-            // A gateway must not stall on a slow log backend; a full buffer drops lines instead.
-            mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-            maxBufferSize: Size.mebibytes(25),
-          }),
+        : kongAwsLogDriver(this.logGroup, this.dataPlaneName),
+      environmentContents: 'role, endpoints, listeners, labels',
     });
     if (props.metricsDestination) {
       addEcsMetricsCollector(this, {
@@ -287,16 +266,6 @@ export class KongDataPlaneEcs extends Construct {
         logGroup: this.logGroup,
       });
     }
-    if (credentials.encryptionKey && !credentials.secret.encryptionKey) {
-      // An imported secret does not know its key; the execution role decrypts it at task start.
-      credentials.encryptionKey.grantDecrypt(this.taskDefinition.obtainExecutionRole());
-    }
-    acknowledgeNag(
-      this.taskDefinition,
-      'ECS2',
-      'the environment holds only non-secret Kong settings (role, endpoints, listeners, labels); the cluster certificate, key, CA and license are container secrets read from Secrets Manager',
-    );
-
     this.proxyLoadBalancer = new KongLoadBalancer(this, 'Proxy', {
       vpc,
       internetFacing: props.proxyInternetFacing ?? false,
@@ -324,17 +293,7 @@ export class KongDataPlaneEcs extends Construct {
       );
     }
     if (!allowAllOutbound) {
-      // The CP may sit in another VPC, region or account (over the internet with mTLS): any address.
-      const egress = new Map<number, string>([[443, 'HTTPS: image pulls, Secrets Manager, CloudWatch Logs']]);
-      for (const [port, description] of [
-        [cp.clusterEndpoint.port, `control plane cluster endpoint (${this.clusterControlPlane})`],
-        [cp.telemetryEndpoint.port, `control plane telemetry endpoint (${this.clusterTelemetryEndpoint})`],
-      ] as const) {
-        if (!egress.has(port)) egress.set(port, description);
-      }
-      for (const [port, description] of egress) {
-        this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), description);
-      }
+      const egress = addControlPlaneEgress(this.securityGroup, cp, 'image pulls, Secrets Manager, CloudWatch Logs');
       for (const service of [props.redis, props.accessLogDestination]) {
         if (service && !egress.has(service.port)) {
           this.securityGroup.addEgressRule(service.securityGroup, ec2.Port.tcp(service.port), service.serviceName);
@@ -524,6 +483,102 @@ function containerSecret(
     got: ref,
     expected: `the ${CLUSTER_CREDENTIALS_SECRET} or ${LICENSE_SECRET} secret`,
   });
+}
+
+/** What {@link addKongContainer} needs besides the task definition. */
+export interface KongContainerOptions {
+  readonly kongVersion: string;
+  /** Plain environment: Kong's non-secret settings and what Kong's AWS clients read. */
+  readonly environment: Record<string, string>;
+  readonly secrets: Record<string, ecs.Secret>;
+  readonly credentials: ClusterCredentials;
+  readonly stopTimeout: Duration;
+  readonly logging: ecs.LogDriver;
+  /** Container ports (proxy and status); none for a node that serves no traffic. */
+  readonly ports?: number[];
+  /** What the plain environment holds, for the ECS2 acknowledgement. */
+  readonly environmentContents: string;
+}
+
+/**
+ * Kong's container in a Fargate task, the same for every ECS node kong-fleet runs (data planes and
+ * the fallback exporter): the pinned `kong/kong-gateway` image, secrets only as container secrets,
+ * a liveness check (`kong health`; readiness is the load balancer's `/status/ready`, so a
+ * control-plane outage does not make ECS replace nodes that still serve their last config), and a
+ * writable root filesystem. Kong writes its prefix (/usr/local/kong: nginx.conf, .kong_env, pids,
+ * sockets, default TLS certificates) at every start; Fargate's scratch volumes are root-owned 0755
+ * and the image, which runs as the non-root `kong` user, declares no VOLUME to give them its
+ * ownership, so a read-only root filesystem would need Kong to run as root.
+ */
+export function addKongContainer(
+  taskDefinition: ecs.FargateTaskDefinition,
+  options: KongContainerOptions,
+): ecs.ContainerDefinition {
+  const container = taskDefinition.addContainer(CONTAINER_NAME, {
+    image: ecs.ContainerImage.fromRegistry(`${KONG_GATEWAY_IMAGE}:${options.kongVersion}`),
+    essential: true,
+    environment: { ...options.environment },
+    secrets: options.secrets,
+    ...(options.ports
+      ? { portMappings: options.ports.map((containerPort) => ({ containerPort, protocol: ecs.Protocol.TCP })) }
+      : {}),
+    healthCheck: {
+      command: ['CMD-SHELL', 'kong health'],
+      interval: Duration.seconds(10),
+      timeout: Duration.seconds(5),
+      retries: 3,
+      startPeriod: Duration.seconds(30),
+    },
+    stopTimeout: options.stopTimeout,
+    readonlyRootFilesystem: false,
+    logging: options.logging,
+  });
+  const credentials = options.credentials;
+  if (credentials.encryptionKey && !credentials.secret.encryptionKey) {
+    // An imported secret does not know its key; the execution role decrypts it at task start.
+    credentials.encryptionKey.grantDecrypt(taskDefinition.obtainExecutionRole());
+  }
+  acknowledgeNag(
+    taskDefinition,
+    'ECS2',
+    `the environment holds only non-secret Kong settings (${options.environmentContents}); the cluster certificate, key, CA and license are container secrets read from Secrets Manager`,
+  );
+  return container;
+}
+
+/** Kong's logs to CloudWatch: a gateway must not stall on a slow log backend (a full buffer drops lines). */
+export function kongAwsLogDriver(logGroup: logs.ILogGroup, streamPrefix: string): ecs.LogDriver {
+  return ecs.LogDrivers.awsLogs({
+    logGroup,
+    streamPrefix,
+    mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+    maxBufferSize: Size.mebibytes(25),
+  });
+}
+
+/**
+ * Egress of a Kong node whose security group allows nothing by default: HTTPS (`httpsPurpose`) and
+ * the control plane's cluster and telemetry ports, to any address (the control plane may sit in
+ * another VPC, region or account, reached over the internet with mTLS). Returns the ports opened.
+ */
+export function addControlPlaneEgress(
+  securityGroup: ec2.SecurityGroup,
+  cp: IKongControlPlaneConnection,
+  httpsPurpose: string,
+): Set<number> {
+  const egress = new Map<number, string>([[443, `HTTPS: ${httpsPurpose}`]]);
+  for (const [endpoint, what] of [
+    [cp.clusterEndpoint, 'control plane cluster endpoint'],
+    [cp.telemetryEndpoint, 'control plane telemetry endpoint'],
+  ] as const) {
+    if (!egress.has(endpoint.port)) {
+      egress.set(endpoint.port, `${what} (${formatHostPort(endpoint.host, endpoint.port)})`);
+    }
+  }
+  for (const [port, description] of egress) {
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), description);
+  }
+  return new Set(egress.keys());
 }
 
 /** Availability Zones of the subnets the tasks would use; none when the VPC has no such subnets. */

@@ -1,4 +1,4 @@
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,10 +6,7 @@ import { Construct } from 'constructs';
 import { KongHybridConfig } from '../kong/config';
 import { KongFleetError } from '../kong/errors';
 import { checkFallbackVersions } from '../kong/fallback-config';
-import { formatHostPort } from '../kong/net';
 import { renderEnvironment } from '../kong/render';
-import { KONG_GATEWAY_IMAGE } from '../kong/version';
-import { acknowledgeNag } from '../core/acknowledge';
 import { ClusterCredentials } from '../core/cluster-credentials';
 import { IKongControlPlaneConnection } from '../core/control-plane-connection';
 import {
@@ -20,7 +17,15 @@ import {
 } from '../core/data-plane-settings';
 import { createEncryptionKey } from '../core/encryption';
 import { KongFallbackConfig } from '../core/kong-fallback-config';
-import { ecsContainerSecrets, ecsSecretBindings, privateZones, validateFargateSizing } from './kong-data-plane-ecs';
+import {
+  addControlPlaneEgress,
+  addKongContainer,
+  ecsContainerSecrets,
+  ecsSecretBindings,
+  kongAwsLogDriver,
+  privateZones,
+  validateFargateSizing,
+} from './kong-data-plane-ecs';
 
 /** Properties of {@link KongFallbackExporter}. */
 export interface KongFallbackExporterProps {
@@ -81,9 +86,6 @@ export interface KongFallbackExporterProps {
    */
   readonly logRetention?: logs.RetentionDays;
 }
-
-const CONTAINER_NAME = 'kong';
-const HTTPS_PORT = 443;
 
 /**
  * The one node that exports Kong's fallback configuration: a Kong Gateway data plane on ECS Fargate
@@ -179,55 +181,22 @@ export class KongFallbackExporter extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
-    // Kong writes its prefix at every start (see KongDataPlaneEcs): the root filesystem stays writable.
-    this.container = this.taskDefinition.addContainer(CONTAINER_NAME, {
-      image: ecs.ContainerImage.fromRegistry(`${KONG_GATEWAY_IMAGE}:${this.kongVersion}`),
-      essential: true,
-      environment: { ...this.kongEnvironment },
+    this.container = addKongContainer(this.taskDefinition, {
+      kongVersion: this.kongVersion,
+      environment: this.kongEnvironment,
       secrets: ecsContainerSecrets(rendered.secrets, credentials, licenseSecret, where),
-      healthCheck: {
-        command: ['CMD-SHELL', 'kong health'],
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
+      credentials,
       stopTimeout: Duration.seconds(30),
-      readonlyRootFilesystem: false,
-      logging: ecs.LogDrivers.awsLogs({
-        logGroup: this.logGroup,
-        streamPrefix: this.dataPlaneName,
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      }),
+      logging: kongAwsLogDriver(this.logGroup, this.dataPlaneName),
+      environmentContents: 'role, endpoints, fallback storage, labels',
     });
-    if (credentials.encryptionKey && !credentials.secret.encryptionKey) {
-      // An imported secret does not know its key; the execution role decrypts it at task start.
-      credentials.encryptionKey.grantDecrypt(this.taskDefinition.obtainExecutionRole());
-    }
-    acknowledgeNag(
-      this.taskDefinition,
-      'ECS2',
-      'the environment holds only non-secret Kong settings (role, endpoints, fallback storage, labels); the cluster certificate, key, CA and license are container secrets read from Secrets Manager',
-    );
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: `Kong fallback exporter ${this.dataPlaneName}: no inbound; HTTPS and the control plane out`,
       allowAllOutbound: false,
     });
-    const egress = new Map<number, string>([[HTTPS_PORT, 'HTTPS: S3, image pulls, Secrets Manager, CloudWatch Logs']]);
-    for (const [endpoint, what] of [
-      [cp.clusterEndpoint, 'control plane cluster endpoint'],
-      [cp.telemetryEndpoint, 'control plane telemetry endpoint'],
-    ] as const) {
-      if (!egress.has(endpoint.port))
-        egress.set(endpoint.port, `${what} (${formatHostPort(endpoint.host, endpoint.port)})`);
-    }
-    // The control plane may be reached over the internet (mTLS): any address.
-    for (const [port, description] of egress) {
-      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), description);
-    }
+    addControlPlaneEgress(this.securityGroup, cp, 'S3, image pulls, Secrets Manager, CloudWatch Logs');
 
     fallback.grantExport(this, 'FallbackConfigWrite', this.taskDefinition.taskRole);
 
